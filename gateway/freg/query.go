@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"folkevakt/gateway/freg/ident"
 )
 
 // FREG's query parameter names for soek and entydigsoek (freg.md §2).
@@ -48,10 +50,9 @@ type queryField struct {
 }
 
 var (
-	reDigits11 = regexp.MustCompile(`^[0-9]{11}$`)
-	reDigits4  = regexp.MustCompile(`^[0-9]{4}$`)
-	reDigits2  = regexp.MustCompile(`^[0-9]{2}$`)
-	reHusnr    = regexp.MustCompile(`^[1-9][0-9]{0,3}$`)
+	reDigits4 = regexp.MustCompile(`^[0-9]{4}$`)
+	reDigits2 = regexp.MustCompile(`^[0-9]{2}$`)
+	reHusnr   = regexp.MustCompile(`^[1-9][0-9]{0,3}$`)
 )
 
 func pattern(re *regexp.Regexp, want string, set func(*SearchQuery, string)) func(*SearchQuery, string) error {
@@ -137,9 +138,16 @@ func parseFoedselsdato(q *SearchQuery, s string) error {
 	return fmt.Errorf("must be a date YYYYMMDD")
 }
 
+func parseIdentifikasjonsnummer(q *SearchQuery, s string) error {
+	if err := ident.Validate(s); err != nil {
+		return err // ident's errors name the reason, never the number
+	}
+	q.Identifikasjonsnummer = s
+	return nil
+}
+
 var queryFields = []queryField{
-	{ParamIdentifikasjonsnummer, func(q *SearchQuery) string { return q.Identifikasjonsnummer },
-		pattern(reDigits11, "11 digits", func(q *SearchQuery, s string) { q.Identifikasjonsnummer = s })},
+	{ParamIdentifikasjonsnummer, func(q *SearchQuery) string { return q.Identifikasjonsnummer }, parseIdentifikasjonsnummer},
 	{ParamNavn, func(q *SearchQuery) string { return q.Navn },
 		text(func(q *SearchQuery, s string) { q.Navn = s })},
 	{ParamKjoenn, func(q *SearchQuery) string { return q.Kjoenn },
