@@ -31,8 +31,9 @@ import (
 
 // Defaults for Config fields left zero.
 const (
-	DefaultTimeout    = 10 * time.Second
-	DefaultMaxRetries = 3
+	DefaultTimeout          = 10 * time.Second
+	DefaultMaxRetries       = 3
+	DefaultMaxResponseBytes = 64 << 20
 )
 
 const (
@@ -40,8 +41,6 @@ const (
 	maxRetryWait = 5 * time.Second
 	// fallbackRetryWait is waited when a 429 carries no usable Retry-After.
 	fallbackRetryWait = 200 * time.Millisecond
-	// maxResponseBytes bounds what is read from upstream; larger is an error.
-	maxResponseBytes = 64 << 20
 	// maxMeldingLen bounds the upstream melding quoted in ErrInvalid.
 	maxMeldingLen = 200
 )
@@ -62,7 +61,10 @@ type Config struct {
 	// TokenSource returns the bearer token for each request (Maskinporten
 	// for a real FREG); nil sends no Authorization header.
 	TokenSource func(ctx context.Context) (string, error)
-	Logger      *slog.Logger
+	// MaxResponseBytes bounds an answer body; a larger one is ErrUpstream.
+	// 0 means DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+	Logger           *slog.Logger
 }
 
 // Client is a freg.Client over HTTP. It is safe for concurrent use.
@@ -73,6 +75,7 @@ type Client struct {
 	timeout    time.Duration
 	maxRetries int
 	token      func(ctx context.Context) (string, error)
+	maxBody    int64
 	log        *slog.Logger
 
 	// feedMu guards the ETag of the last empty feed page. Only an empty page
@@ -104,7 +107,11 @@ func New(cfg Config) (*Client, error) {
 		timeout:    cfg.Timeout,
 		maxRetries: cfg.MaxRetries,
 		token:      cfg.TokenSource,
+		maxBody:    cfg.MaxResponseBytes,
 		log:        cfg.Logger,
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = DefaultMaxResponseBytes
 	}
 	if c.hc == nil {
 		c.hc = defaultHTTPClient()
@@ -260,7 +267,7 @@ func (c *Client) attempt(ctx context.Context, cl call, target string, body []byt
 		return response{}, c.transportError(ctx, cl, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	c.log.LogAttrs(ctx, slog.LevelDebug, "freg request",
 		slog.String("method", cl.method), slog.String("route", cl.route),
 		slog.Int("status", resp.StatusCode), slog.Duration("duration", time.Since(start)))
@@ -270,8 +277,8 @@ func (c *Client) attempt(ctx context.Context, cl call, target string, body []byt
 		}
 		return response{}, fmt.Errorf("%w: %s %s: response body truncated (%s)", freg.ErrUpstream, cl.method, cl.route, c.host)
 	}
-	if len(data) > maxResponseBytes {
-		return response{}, fmt.Errorf("%w: %s %s: response larger than %d bytes", freg.ErrUpstream, cl.method, cl.route, maxResponseBytes)
+	if int64(len(data)) > c.maxBody {
+		return response{}, fmt.Errorf("%w: %s %s: response larger than %d bytes", freg.ErrUpstream, cl.method, cl.route, c.maxBody)
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }

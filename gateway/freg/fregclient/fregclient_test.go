@@ -358,3 +358,13 @@ func TestExtractBatchEnd(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+func TestOversizedResponse(t *testing.T) {
+	c, _ := upstream(t, fregclient.Config{MaxResponseBytes: 1 << 10}, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "["+strings.Repeat(" ", 2<<10)+"]")
+	})
+	_, err := c.Search(context.Background(), freg.SearchQuery{Navn: "Ola"})
+	if !errors.Is(err, freg.ErrUpstream) || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("err = %v", err)
+	}
+}
