@@ -31,6 +31,9 @@ const (
 type column struct {
 	expr string
 	kind colKind
+	// partial: the column's index only holds non-empty values, so
+	// equality must say so for the planner to use it.
+	partial bool
 }
 
 // relation is a multi-valued attribute kept in a table (group members, a
@@ -49,13 +52,13 @@ type resource struct {
 
 var userResource = &resource{table: "users", alias: "u",
 	columns: map[string]column{
-		"id":                {"u.id", colText},
-		"username":          {"u.user_name_ci", colFolded},
-		"externalid":        {"u.external_id", colText},
-		"displayname":       {"u.display_name_ci", colFolded},
-		"active":            {"u.active", colBool},
-		"meta.created":      {"u.created_at", colTime},
-		"meta.lastmodified": {"u.updated_at", colTime},
+		"id":                {expr: "u.id", kind: colText},
+		"username":          {expr: "u.user_name_ci", kind: colFolded},
+		"externalid":        {expr: "u.external_id", kind: colText, partial: true},
+		"displayname":       {expr: "u.display_name_ci", kind: colFolded},
+		"active":            {expr: "u.active", kind: colBool},
+		"meta.created":      {expr: "u.created_at", kind: colTime},
+		"meta.lastmodified": {expr: "u.updated_at", kind: colTime},
 	},
 	relations: map[string]relation{
 		"groups": {"memberships", "m.org_id = u.org_id AND m.user_id = u.id", "m.group_id"},
@@ -64,11 +67,11 @@ var userResource = &resource{table: "users", alias: "u",
 
 var groupResource = &resource{table: "groups", alias: "g",
 	columns: map[string]column{
-		"id":                {"g.id", colText},
-		"displayname":       {"g.display_name_ci", colFolded},
-		"externalid":        {"g.external_id", colText},
-		"meta.created":      {"g.created_at", colTime},
-		"meta.lastmodified": {"g.updated_at", colTime},
+		"id":                {expr: "g.id", kind: colText},
+		"displayname":       {expr: "g.display_name_ci", kind: colFolded},
+		"externalid":        {expr: "g.external_id", kind: colText, partial: true},
+		"meta.created":      {expr: "g.created_at", kind: colTime},
+		"meta.lastmodified": {expr: "g.updated_at", kind: colTime},
 	},
 	relations: map[string]relation{
 		"members": {"memberships", "m.org_id = g.org_id AND m.group_id = g.id", "m.user_id"},
@@ -197,7 +200,7 @@ func (c *compiler) leaf(f *store.Filter, s scope) (string, error) {
 		return c.d.jsonPresent(s.doc), nil
 	}
 	c.args = append(c.args, c.d.jsonPath(keys))
-	return c.compare(f, column{c.d.jsonValue(s.doc), colJSON})
+	return c.compare(f, column{expr: c.d.jsonValue(s.doc), kind: colJSON})
 }
 
 // multi is EXISTS over the elements of a multi-valued attribute that match
@@ -211,7 +214,7 @@ func (c *compiler) multi(attr string, inner *store.Filter) (string, error) {
 		if inner == nil {
 			return from + ")", nil
 		}
-		cond, err := c.expr(inner, scope{cols: map[string]column{"value": {rename.Replace(rel.value), colText}}})
+		cond, err := c.expr(inner, scope{cols: map[string]column{"value": {expr: rename.Replace(rel.value), kind: colText}}})
 		return from + ` AND (` + cond + `))`, err
 	}
 	keys, err := attrPath(attr)
@@ -315,6 +318,9 @@ func (c *compiler) compare(f *store.Filter, col column) (string, error) {
 			return "", store.Invalid("filter", "%s does not apply to booleans (%q)", f.Op, f.Attr)
 		}
 		c.args = append(c.args, v)
+		if col.partial && f.Op == store.OpEq {
+			return expr + " = ? AND " + expr + " <> ''", nil
+		}
 		return expr + " " + sqlOps[f.Op] + " ?", nil
 	}
 }

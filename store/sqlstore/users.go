@@ -51,18 +51,21 @@ func (t *tenant) CreateUser(ctx context.Context, u store.User) (store.User, erro
 	if err := validateUser(u); err != nil {
 		return store.User{}, err
 	}
-	err := t.s.write(ctx, "create user", func(w *wtx) error {
-		u.Version, u.CreatedAt, u.UpdatedAt = 1, w.now, w.now
-		if _, err := w.exec(`INSERT INTO users (id, org_id, user_name, user_name_ci, external_id, display_name,
-			display_name_ci, active, attributes, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.ID, t.org, u.UserName, fold(u.UserName), u.ExternalID, u.DisplayName, fold(u.DisplayName), u.Active,
-			nullJSON(u.Attributes), u.Version, micros(u.CreatedAt), micros(u.UpdatedAt)); err != nil {
-			return err
-		}
-		return w.record(t.org, store.ActionCreate, store.EntityUser, u.ID, nil, u)
-	})
+	err := t.s.write(ctx, "create user", func(w *wtx) error { return insertUser(w, &u) })
 	return u, err
+}
+
+// insertUser stores a validated u (ID and OrgID set) and records it.
+func insertUser(w *wtx, u *store.User) error {
+	u.Version, u.CreatedAt, u.UpdatedAt = 1, w.now, w.now
+	if _, err := w.exec(`INSERT INTO users (id, org_id, user_name, user_name_ci, external_id, display_name,
+		display_name_ci, active, attributes, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.OrgID, u.UserName, fold(u.UserName), u.ExternalID, u.DisplayName, fold(u.DisplayName), u.Active,
+		nullJSON(u.Attributes), u.Version, micros(u.CreatedAt), micros(u.UpdatedAt)); err != nil {
+		return err
+	}
+	return w.record(u.OrgID, store.ActionCreate, store.EntityUser, u.ID, nil, *u)
 }
 
 func (t *tenant) getUser(ctx context.Context, where string, arg string) (store.User, error) {
@@ -146,18 +149,26 @@ func listPage[T any, R row[T]](ctx context.Context, t *tenant, op string, res *r
 	}
 	offset, limit, start := page(lq.StartIndex, lq.Count)
 	p := store.Page[T]{StartIndex: start, Items: []T{}}
-	from := ` FROM ` + res.table + ` ` + res.alias + ` WHERE ` + res.alias + `.org_id = ? AND (` + where + `)`
+	count, items := res.listSQL(cols, where)
 	args = append([]any{t.org}, args...)
 	err = t.s.read(ctx, op, func(q qtx) error {
-		if err := q.get(&p.Total, `SELECT COUNT(*)`+from, args...); err != nil {
+		if err := q.get(&p.Total, count, args...); err != nil {
 			return err
 		}
 		if limit == 0 || offset >= p.Total {
 			return nil
 		}
-		p.Items, err = all[T, R](q, `SELECT `+cols+from+` ORDER BY `+res.alias+`.created_at, `+res.alias+`.id LIMIT ? OFFSET ?`,
-			append(args, limit, offset)...)
+		p.Items, err = all[T, R](q, items, append(args, limit, offset)...)
 		return err
 	})
 	return p, err
+}
+
+// listSQL returns the count and page queries of a listing; their
+// arguments are the organisation, the filter's and (page only) limit and
+// offset.
+func (res *resource) listSQL(cols, where string) (count, items string) {
+	from := ` FROM ` + res.table + ` ` + res.alias + ` WHERE ` + res.alias + `.org_id = ? AND (` + where + `)`
+	return `SELECT COUNT(*)` + from,
+		`SELECT ` + cols + from + ` ORDER BY ` + res.alias + `.created_at, ` + res.alias + `.id LIMIT ? OFFSET ?`
 }

@@ -42,7 +42,9 @@ CREATE TABLE users (
 );
 CREATE UNIQUE INDEX users_user_name ON users (org_id, user_name_ci);
 CREATE UNIQUE INDEX users_external_id ON users (org_id, external_id) WHERE external_id <> '';
-CREATE INDEX users_display_name ON users (org_id, display_name_ci);
+-- Trailing (created_at, id) lets an equality search return rows in listing
+-- order, so the planner never prefers the order index and a scan.
+CREATE INDEX users_display_name ON users (org_id, display_name_ci, created_at, id);
 CREATE INDEX users_order ON users (org_id, created_at, id);
 
 CREATE TABLE groups (
@@ -58,7 +60,7 @@ CREATE TABLE groups (
     UNIQUE (org_id, id)
 );
 CREATE UNIQUE INDEX groups_external_id ON groups (org_id, external_id) WHERE external_id <> '';
-CREATE INDEX groups_display_name ON groups (org_id, display_name_ci);
+CREATE INDEX groups_display_name ON groups (org_id, display_name_ci, created_at, id);
 CREATE INDEX groups_order ON groups (org_id, created_at, id);
 
 CREATE TABLE memberships (
