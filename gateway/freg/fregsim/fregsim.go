@@ -153,7 +153,7 @@ func (s *server) person(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("personidentifikator")
 	parts, err := partsOnly(r.URL.Query())
 	if err == nil {
-		err = checkID("personidentifikator", id)
+		err = checkID(id)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -171,13 +171,14 @@ func (s *server) bulk(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = decodeBody(w, r, &req)
 	}
-	if err == nil {
-		err = checkBulkIDs(req.FoedselsEllerDNummer)
+	if err == nil && (len(req.FoedselsEllerDNummer) == 0 || len(req.FoedselsEllerDNummer) > maxBulkIDs) {
+		err = fmt.Errorf("%w: foedselsEllerDNummer: must hold 1 to %d identity numbers", freg.ErrInvalid, maxBulkIDs)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	// Invalid or unknown numbers get a feilmelding entry from the register.
 	res, err := s.c.BulkLookup(r.Context(), req.FoedselsEllerDNummer, parts)
 	s.answer(w, r, struct {
 		Oppslag []freg.BulkResult `json:"oppslag"`
@@ -261,40 +262,21 @@ func (s *server) lastSequence(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, seq, err)
 }
 
-var personstatustyper = []string{"aktiv", "bosatt", "utflyttet", "doed", "inaktiv"}
-
 func (s *server) orderExtract(w http.ResponseWriter, r *http.Request) {
 	err := onlyParams(r.URL.Query())
 	var req freg.ExtractRequest
 	if err == nil {
 		err = decodeBody(w, r, &req)
 	}
-	if err == nil {
-		err = checkExtractRequest(req)
-	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	// The register validates the request's content, as FREG does.
 	id, err := s.c.OrderExtract(r.Context(), req)
 	s.answer(w, r, struct {
 		JobbID string `json:"jobbId"`
 	}{id}, err)
-}
-
-func checkExtractRequest(req freg.ExtractRequest) error {
-	if len(req.Personstatustyper) == 0 {
-		return fmt.Errorf("%w: personstatustyper: required", freg.ErrInvalid)
-	}
-	for _, t := range req.Personstatustyper {
-		if !slices.Contains(personstatustyper, t) {
-			return fmt.Errorf("%w: personstatustyper: must be of %s", freg.ErrInvalid, strings.Join(personstatustyper, ", "))
-		}
-	}
-	if k := req.Kommunenummer; k != nil && (k.Bostedskommunenummer == "") == (k.Oppholdskommunenummer == "") {
-		return fmt.Errorf("%w: kommunenummer: give exactly one of bostedskommunenummer, oppholdskommunenummer", freg.ErrInvalid)
-	}
-	return nil
 }
 
 func (s *server) extractBatch(w http.ResponseWriter, r *http.Request) {
@@ -375,21 +357,9 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
 
 // checkID rejects anything that is not a valid fødselsnummer or D-nummer,
 // as FREG answers 400 before looking the person up.
-func checkID(name, id string) error {
+func checkID(id string) error {
 	if err := ident.Validate(id); err != nil {
-		return fmt.Errorf("%w: %s: %v", freg.ErrInvalid, name, err)
-	}
-	return nil
-}
-
-func checkBulkIDs(ids []string) error {
-	if len(ids) == 0 || len(ids) > maxBulkIDs {
-		return fmt.Errorf("%w: foedselsEllerDNummer: must hold 1 to %d identity numbers", freg.ErrInvalid, maxBulkIDs)
-	}
-	for i, id := range ids {
-		if err := checkID(fmt.Sprintf("foedselsEllerDNummer[%d]", i), id); err != nil {
-			return err
-		}
+		return fmt.Errorf("%w: personidentifikator: %v", freg.ErrInvalid, err)
 	}
 	return nil
 }

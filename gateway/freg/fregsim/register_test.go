@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"folkevakt/gateway/freg"
 )
@@ -24,9 +23,6 @@ const (
 type register struct {
 	persons map[string]*freg.Person
 	feed    []freg.FeedItem
-
-	mu        sync.Mutex
-	feedCalls int
 }
 
 func newRegister() *register {
@@ -119,19 +115,10 @@ func (r *register) UniqueSearch(ctx context.Context, q freg.SearchQuery, parts [
 }
 
 func (r *register) Feed(_ context.Context, seq int64) ([]freg.FeedItem, error) {
-	r.mu.Lock()
-	r.feedCalls++
-	r.mu.Unlock()
 	if seq > int64(len(r.feed)) {
 		return nil, nil
 	}
 	return r.feed[seq-1 : min(seq-1+1000, int64(len(r.feed)))], nil
-}
-
-func (r *register) feedCallCount() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.feedCalls
 }
 
 func (r *register) LastSequence(context.Context) (int64, error) {
