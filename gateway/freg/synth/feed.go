@@ -22,13 +22,19 @@ type event struct {
 // buildEvents replays the population's history as FREG events in time order.
 func (r *Register) buildEvents() {
 	ev := make([]event, 0, len(r.persons)*3)
+	var created int64
 	add := func(i int32, typ uint8, day int32) {
-		ev = append(ev, event{at: r.at(i, typ, day), person: i, typ: typ})
+		// What happened before registration (an immigrant's marriage)
+		// arrived with personErOpprettet.
+		if at := r.at(i, typ, day); at > created {
+			ev = append(ev, event{at: at, person: i, typ: typ})
+		}
 	}
 	for i := range r.persons {
 		id := int32(i)
 		p := &r.persons[i]
-		add(id, evOpprettet, p.created)
+		created = r.at(id, evOpprettet, p.created)
+		ev = append(ev, event{at: created, person: id, typ: evOpprettet})
 		if p.oldEtter != 0 {
 			add(id, evNavn, p.nameDate)
 		}
@@ -71,7 +77,9 @@ func (r *Register) buildEvents() {
 			add(id, evUtflyttet, p.end)
 		}
 	}
-	slices.SortStableFunc(ev, func(a, b event) int {
+	// Events equal in every field are interchangeable, so an unstable
+	// sort is deterministic.
+	slices.SortFunc(ev, func(a, b event) int {
 		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.person, b.person), cmp.Compare(a.typ, b.typ))
 	})
 	r.events = ev

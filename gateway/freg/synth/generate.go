@@ -169,8 +169,9 @@ type Register struct {
 	// postStreets[p] lists the streets of post p.
 	postStreets [][]uint16
 
-	byNum      []int32 // persons sorted by identity number
-	childStart []int32 // children of person i: children[childStart[i]:childStart[i+1]]
+	byNum      []int32  // persons sorted by identity number
+	nums       []uint64 // their numbers, for a cache-friendly binary search
+	childStart []int32  // children of person i: children[childStart[i]:childStart[i+1]]
 	children   []int32
 	idx        searchIndex
 	events     []event
@@ -469,32 +470,31 @@ func (g *gen) dnumber() error {
 	return err
 }
 
-func (g *gen) emigrant() error {
+// former builds a person who lived at an address until ended (emigration
+// or death) at an age from minAge to minAge+span.
+func (g *gen) former(ended int32, minAge, span int, status uint8) person {
 	p := blank()
-	emigrated := g.between(g.ref-years(15), g.ref-1)
-	g.adult(&p, emigrated-years(20+g.rng.IntN(41))-int32(g.rng.IntN(365)), g.chance(0.5), false)
+	g.adult(&p, ended-years(minAge+g.rng.IntN(span+1))-int32(g.rng.IntN(365)), g.chance(0.5), false)
 	k := g.kommune()
 	p.home = g.address(k)
-	p.moveDate = g.between(p.birth+years(18), emigrated-90)
+	p.moveDate = g.between(p.birth+years(18), ended-90)
 	g.history(&p, k)
-	p.status, p.end = stUtflyttet, emigrated
+	p.status, p.end = status, ended
+	return p
+}
+
+func (g *gen) emigrant() error {
+	p := g.former(g.between(g.ref-years(15), g.ref-1), 20, 40, stUtflyttet)
 	p.dest = emigrationLands[g.rng.IntN(len(emigrationLands))]
 	_, err := g.add(p)
 	return err
 }
 
 func (g *gen) deceased() error {
-	p := blank()
-	died := g.between(g.ref-years(30), g.ref-1)
-	g.adult(&p, died-years(55+g.rng.IntN(46))-int32(g.rng.IntN(365)), g.chance(0.5), false)
-	k := g.kommune()
-	p.home = g.address(k)
-	p.moveDate = g.between(p.birth+years(18), died-30)
-	g.history(&p, k)
-	p.status, p.end = stDoed, died
+	p := g.former(g.between(g.ref-years(30), g.ref-1), 55, 45, stDoed)
 	if x := g.rng.IntN(3); x > 0 {
 		p.sivil = []uint8{sivSkilt, sivEnke}[x-1]
-		p.sivDate = g.between(p.birth+years(30), died)
+		p.sivDate = g.between(p.birth+years(30), p.end)
 	}
 	_, err := g.add(p)
 	return err

@@ -1,7 +1,6 @@
 package synth
 
 import (
-	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +27,7 @@ func (r *Register) lookup(id string) (int32, bool) {
 	if err != nil {
 		return 0, false
 	}
-	i, ok := slices.BinarySearchFunc(r.byNum, n, func(i int32, n uint64) int { return cmp.Compare(r.persons[i].num, n) })
+	i, ok := slices.BinarySearch(r.nums, n)
 	if !ok {
 		return 0, false
 	}
@@ -54,11 +53,12 @@ func mix(x uint64) uint64 {
 // meta builds element metadata for a value valid from registration at;
 // a non-zero until makes it historic.
 func meta(at, until int64) freg.Metadata {
+	ts := dateTimeString(at)
 	m := freg.Metadata{
-		Ajourholdstidspunkt: dateTimeString(at),
+		Ajourholdstidspunkt: ts,
 		ErGjeldende:         until == 0,
 		Kilde:               kilde,
-		Gyldighetstidspunkt: dateTimeString(at),
+		Gyldighetstidspunkt: ts,
 	}
 	if until != 0 {
 		m.Opphoerstidspunkt = dateTimeString(until)

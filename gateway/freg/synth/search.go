@@ -33,7 +33,13 @@ func (r *Register) index() {
 		r.byNum[i], r.idx.byBirth[i] = int32(i), int32(i)
 	}
 	slices.SortFunc(r.byNum, func(a, b int32) int { return cmp.Compare(r.persons[a].num, r.persons[b].num) })
-	slices.SortStableFunc(r.idx.byBirth, func(a, b int32) int { return cmp.Compare(r.persons[a].birth, r.persons[b].birth) })
+	r.nums = make([]uint64, n)
+	for k, i := range r.byNum {
+		r.nums[k] = r.persons[i].num
+	}
+	slices.SortFunc(r.idx.byBirth, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(r.persons[a].birth, r.persons[b].birth), cmp.Compare(a, b))
+	})
 
 	counts := make([]int32, n+1)
 	for _, p := range r.persons {
@@ -335,7 +341,7 @@ func (r *Register) candidates(v *query) ([]int32, bool) {
 		consider(lists)
 	}
 	if v.hasBirth || v.FoedselsaarFraOgMed != 0 || v.FoedselsaarTilOgMed != 0 {
-		lo, hi := int32(-1<<31), int32(1<<31-1)
+		lo, hi := int32(-1<<30), int32(1<<30)
 		if v.hasBirth {
 			lo, hi = v.birth, v.birth
 		}
