@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/elimity-com/scim/schema"
@@ -39,9 +40,17 @@ func externalIDAttribute() schema.CoreAttribute {
 	}))
 }
 
+// withExternalID returns attrs plus externalId, clipped: elimity appends to
+// the schema's attribute slice on every request (schemaWithCommon), which is
+// a data race between concurrent requests whenever the slice has spare
+// capacity.
+func withExternalID(attrs schema.Attributes) schema.Attributes {
+	return slices.Clip(append(slices.Clip(attrs), externalIDAttribute()))
+}
+
 func userResourceSchema() resourceSchema {
 	core := schema.CoreUserSchema()
-	core.Attributes = append(core.Attributes, externalIDAttribute())
+	core.Attributes = withExternalID(core.Attributes)
 	return resourceSchema{
 		core:     core,
 		exts:     []schema.Schema{schema.ExtensionEnterpriseUser()},
@@ -51,7 +60,7 @@ func userResourceSchema() resourceSchema {
 
 func groupResourceSchema() resourceSchema {
 	core := schema.CoreGroupSchema()
-	core.Attributes = append(core.Attributes, externalIDAttribute())
+	core.Attributes = withExternalID(core.Attributes)
 	return resourceSchema{
 		core:     core,
 		accepted: []string{groupSchemaURI, legacyGroupSchemaURI},
