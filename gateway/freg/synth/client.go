@@ -27,7 +27,7 @@ func (r *Register) Person(ctx context.Context, id string, parts []string) (*freg
 	if !ok {
 		return nil, freg.ErrNotFound
 	}
-	return freg.Project(r.materialise(i), sel), nil
+	return r.materialise(i, sel), nil
 }
 
 // Feilmelding texts of bulkoppslag entries.
@@ -61,7 +61,7 @@ func (r *Register) BulkLookup(ctx context.Context, ids []string, parts []string)
 			out[k].Feilmelding = &freg.Feilmelding{Feilmelding: msgNotFound}
 			continue
 		}
-		out[k].Folkeregisterperson = freg.Project(r.materialise(i), sel)
+		out[k].Folkeregisterperson = r.materialise(i, sel)
 	}
 	return out, nil
 }

@@ -136,8 +136,10 @@ func responsible(ansvar uint8, k int) bool {
 	return ansvar == ansvarFelles || (ansvar == ansvarMor && k == 0) || (ansvar == ansvarFar && k == 1)
 }
 
-// materialise builds the full person document with history.
-func (r *Register) materialise(i int32) *freg.Person {
+// materialise builds the person document with history, skipping the
+// costly address and relation groups when sel needs none of them, and
+// projects it on sel.
+func (r *Register) materialise(i int32, sel freg.Selection) *freg.Person {
 	p := &r.persons[i]
 	at := func(typ uint8, day int32) int64 { return r.at(i, typ, day) }
 	created := at(evOpprettet, p.created)
@@ -195,8 +197,12 @@ func (r *Register) materialise(i int32) *freg.Person {
 	}
 	out.Sivilstand = r.sivilstand(i, p, created)
 	out.Statsborgerskap = []freg.Statsborgerskap{{Metadata: meta(created, 0), Statsborgerskap: countries[p.land].iso3}}
-	r.addresses(i, p, out)
-	r.relations(i, p, out)
+	if slices.ContainsFunc(addressElements, sel.Contains) {
+		r.addresses(i, p, out)
+	}
+	if sel.Contains("familierelasjon") || sel.Contains("foreldreansvar") {
+		r.relations(i, p, out)
+	}
 	if p.created > p.birth && p.flags&fDNummer == 0 {
 		out.Innflytting = []freg.Innflytting{{Metadata: meta(created, 0), Fraflyttingsland: countries[p.land].iso3}}
 	}
@@ -205,8 +211,11 @@ func (r *Register) materialise(i int32) *freg.Person {
 		out.Utflytting = []freg.Utflytting{{Metadata: meta(at(evUtflyttet, p.end), 0),
 			Tilflyttingsland: d.iso3, TilflyttingsstedIUtlandet: d.city, Utflyttingsdato: dateString(p.end)}}
 	}
-	return out
+	return freg.Project(out, sel)
 }
+
+// addressElements are the elements that addresses() fills.
+var addressElements = []string{"bostedsadresse", "oppholdsadresse", "deltBosted", "postadresse", "postadresseIUtlandet", "adressebeskyttelse"}
 
 func (r *Register) navn(p *person, etter uint16, from, until int64) freg.Navn {
 	n := freg.Navn{

@@ -273,7 +273,7 @@ func (r *Register) UniqueSearch(ctx context.Context, q freg.SearchQuery, parts [
 	if len(hits) != 1 {
 		return nil, freg.ErrNotFound
 	}
-	return freg.Project(r.materialise(hits[0]), sel), nil
+	return r.materialise(hits[0], sel), nil
 }
 
 // find returns matching persons in index order, stopping after limit+1.
