@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"time"
+
+	"folkevakt/gateway"
+	"folkevakt/gateway/freg"
+	"folkevakt/gateway/freg/fregclient"
+	"folkevakt/gateway/freg/synth"
+	"folkevakt/policy"
+	"folkevakt/policy/admin"
+	"folkevakt/policy/secret"
+	"folkevakt/scim"
+	"folkevakt/store"
+	"folkevakt/store/sqlstore"
+)
+
+func init() {
+	commands["serve"] = command{"run the gateway, SCIM endpoint, admin API and web pages", runServe}
+	commands["migrate"] = command{"apply pending database migrations and exit", runMigrate}
+}
+
+// loadServeConfig parses flags and environment and validates everything,
+// reporting every bad setting on its own line.
+func loadServeConfig(e env, name string, args []string) (*serveConfig, error) {
+	cfg := &serveConfig{}
+	fs := newFlagSet(e, name)
+	cfg.register(fs)
+	if err := parseFlags(fs, e, args); err != nil {
+		if errors.Is(err, errUsage) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	b, err := loadBootstrap(e)
+	if verr := cfg.validate(); verr != nil || err != nil {
+		return nil, fmt.Errorf("invalid configuration:\n%w", errors.Join(verr, err))
+	}
+	cfg.Bootstrap = b
+	return cfg, nil
+}
+
+// openStore opens the configured database; with migrate it applies pending
+// migrations, otherwise it refuses an outdated schema.
+func openStore(ctx context.Context, cfg *serveConfig, logger *slog.Logger, migrate bool) (*sqlstore.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("--data-dir: %w", err)
+	}
+	st, err := sqlstore.Open(ctx, sqlstore.Options{Path: cfg.databasePath(), Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if migrate {
+		if err := st.Migrate(ctx); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("migrate database: %w", err)
+		}
+	}
+	cur, latest, err := st.SchemaVersion(ctx)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("database schema: %w", err)
+	}
+	if cur != latest {
+		st.Close()
+		return nil, fmt.Errorf("database schema is at version %d, this binary needs %d: run 'folkevakt migrate' (or start with --auto-migrate)", cur, latest)
+	}
+	return st, nil
+}
+
+func runMigrate(ctx context.Context, e env, args []string) error {
+	cfg, err := loadServeConfig(e, "migrate", args)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(e.stderr, cfg.LogFormat, cfg.LogLevel)
+	st, err := openStore(ctx, cfg, logger, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cur, _, _ := st.SchemaVersion(ctx)
+	fmt.Fprintf(e.stdout, "database %s is at schema version %d\n", cfg.databasePath(), cur)
+	return nil
+}
+
+func runServe(ctx context.Context, e env, args []string) error {
+	started := time.Now()
+	cfg, err := loadServeConfig(e, "serve", args)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(e.stderr, cfg.LogFormat, cfg.LogLevel)
+	modelText, err := os.ReadFile(cfg.PolicyModel)
+	if err != nil {
+		return fmt.Errorf("--policy-model: %w", err)
+	}
+	st, err := openStore(ctx, cfg, logger, cfg.AutoMigrate)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	svc := admin.New(st, admin.Options{Logger: logger})
+	if err := bootstrap(ctx, svc, cfg.Bootstrap); err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	upstream, err := newUpstream(ctx, cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	engine, err := policy.New(ctx, policy.Options{Model: string(modelText), Store: st, Logger: logger})
+	if err != nil {
+		return err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go engine.Run(runCtx)
+
+	tokens := secret.NewTokenAuthenticator(st)
+	handler := gateway.New(gateway.Options{
+		Logger:   logger,
+		Store:    st,
+		Policy:   engine,
+		Upstream: upstream,
+		SCIM:     scim.NewHandler(st, tokens, logger),
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("folkevakt ready", "addr", ln.Addr().String(), "upstream", upstreamName(cfg), "startup", time.Since(started).Round(time.Millisecond).String())
+	fmt.Fprintf(e.stdout, "folkevakt listening on http://%s\n", ln.Addr())
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, stop := context.WithTimeout(context.Background(), 15*time.Second)
+	defer stop()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func upstreamName(cfg *serveConfig) string {
+	if cfg.Upstream == "embedded" {
+		return fmt.Sprintf("embedded (population %d, seed %d)", cfg.Population, cfg.PopulationSeed)
+	}
+	return "http"
+}
+
+// newUpstream builds the FREG client: the embedded synthetic register,
+// concentrated in the municipalities the organisations serve, or HTTP.
+func newUpstream(ctx context.Context, cfg *serveConfig, st store.Store, logger *slog.Logger) (freg.Client, error) {
+	if cfg.Upstream != "embedded" {
+		c, err := fregclient.New(fregclient.Config{BaseURL: cfg.Upstream, Logger: logger})
+		if err != nil {
+			return nil, fmt.Errorf("--upstream: %w", err)
+		}
+		return c, nil
+	}
+	orgs, err := st.ListOrganisations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var kommuner []string
+	for _, o := range orgs {
+		for _, k := range o.Kommunenummer {
+			if !slices.Contains(kommuner, k) {
+				kommuner = append(kommuner, k)
+			}
+		}
+	}
+	slices.Sort(kommuner)
+	reg, err := synth.Generate(synth.Config{Seed: cfg.PopulationSeed, N: cfg.Population, Kommuner: kommuner})
+	if err != nil {
+		return nil, fmt.Errorf("embedded register: %w", err)
+	}
+	return reg, nil
+}
+
+// bootstrap applies FOLKEVAKT_BOOTSTRAP_* idempotently.
+func bootstrap(ctx context.Context, svc *admin.Service, b bootstrapConfig) error {
+	if b.OrgNumber == "" {
+		return nil
+	}
+	ctx = store.WithActor(ctx, "bootstrap")
+	org, err := svc.EnsureOrganisation(ctx, b.OrgNumber, b.OrgName, b.Kommunenummer)
+	if err != nil {
+		return err
+	}
+	if b.AdminToken != "" {
+		if err := svc.EnsureToken(ctx, org.ID, store.TokenAdmin, "bootstrap-admin", b.AdminToken); err != nil {
+			return fmt.Errorf("FOLKEVAKT_BOOTSTRAP_ADMIN_TOKEN: %w", err)
+		}
+	}
+	if b.SCIMToken != "" {
+		if err := svc.EnsureToken(ctx, org.ID, store.TokenSCIM, "bootstrap-scim", b.SCIMToken); err != nil {
+			return fmt.Errorf("FOLKEVAKT_BOOTSTRAP_SCIM_TOKEN: %w", err)
+		}
+	}
+	return nil
+}
