@@ -128,6 +128,11 @@ type Tenant interface {
 	ListGrants(ctx context.Context, q GrantQuery) ([]Grant, error)
 	DeleteGrant(ctx context.Context, id string) error
 
+	// ApplyPolicyPlan applies a batch of role and grant changes (a policy
+	// import) in one write transaction, recording every change: either all of
+	// it is applied or, on any error, nothing. See PolicyPlan for the order.
+	ApplyPolicyPlan(ctx context.Context, plan PolicyPlan) error
+
 	// PolicySnapshot reads everything the policy engine needs, consistently,
 	// together with the Seq of the last change it reflects.
 	PolicySnapshot(ctx context.Context) (PolicySnapshot, error)
@@ -308,6 +313,24 @@ type GrantQuery struct {
 	RoleID    string
 	Kind      string
 	SubjectID string
+}
+
+// PolicyPlan is a set of role and grant changes applied atomically by
+// Tenant.ApplyPolicyPlan, in this order: DeleteGrants, DeleteRoles (their
+// grants go with them), UpdateRoles (full replacement by ID), CreateRoles (an
+// ID may be preset so that CreateGrants can refer to the new role),
+// CreateGrants. Changing a grant is a delete plus a create.
+type PolicyPlan struct {
+	DeleteGrants []string
+	DeleteRoles  []string
+	UpdateRoles  []Role
+	CreateRoles  []Role
+	CreateGrants []Grant
+}
+
+// Empty reports whether the plan changes nothing.
+func (p PolicyPlan) Empty() bool {
+	return len(p.DeleteGrants)+len(p.DeleteRoles)+len(p.UpdateRoles)+len(p.CreateRoles)+len(p.CreateGrants) == 0
 }
 
 // PolicySnapshot is what the policy engine loads at start.

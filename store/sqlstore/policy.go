@@ -137,21 +137,24 @@ func (t *tenant) CreateRole(ctx context.Context, r store.Role) (store.Role, erro
 	if r.ID == "" {
 		r.ID = t.s.newID()
 	}
-	r.OrgID = t.org
-	err := t.s.write(ctx, "create role", func(w *wtx) error {
-		r.CreatedAt, r.UpdatedAt = w.now, w.now
-		if err := checkRole(w.qtx, &r); err != nil {
-			return err
-		}
-		if _, err := w.exec(`INSERT INTO roles (id, org_id, name, description, service_area_id, usage, purposes, elements,
-			graded_addresses, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, t.org, r.Name, r.Description, r.ServiceAreaID, r.Usage, listJSON(r.Purposes), listJSON(r.Elements),
-			r.GradedAddresses, micros(r.CreatedAt), micros(r.UpdatedAt)); err != nil {
-			return err
-		}
-		return w.record(t.org, store.ActionCreate, store.EntityRole, r.ID, nil, r)
-	})
+	err := t.s.write(ctx, "create role", func(w *wtx) error { return insertRole(w, t.org, &r) })
 	return r, err
+}
+
+// insertRole stores r (whose ID is set) and records its creation.
+func insertRole(w *wtx, org string, r *store.Role) error {
+	r.OrgID = org
+	r.CreatedAt, r.UpdatedAt = w.now, w.now
+	if err := checkRole(w.qtx, r); err != nil {
+		return err
+	}
+	if _, err := w.exec(`INSERT INTO roles (id, org_id, name, description, service_area_id, usage, purposes, elements,
+		graded_addresses, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, org, r.Name, r.Description, r.ServiceAreaID, r.Usage, listJSON(r.Purposes), listJSON(r.Elements),
+		r.GradedAddresses, micros(r.CreatedAt), micros(r.UpdatedAt)); err != nil {
+		return err
+	}
+	return w.record(org, store.ActionCreate, store.EntityRole, r.ID, nil, *r)
 }
 
 func (t *tenant) GetRole(ctx context.Context, id string) (store.Role, error) {
@@ -164,40 +167,49 @@ func (t *tenant) ListRoles(ctx context.Context) ([]store.Role, error) {
 
 func (t *tenant) UpdateRole(ctx context.Context, id string, update func(store.Role) (store.Role, error)) (r store.Role, err error) {
 	err = t.s.write(ctx, "update role", func(w *wtx) error {
-		old, err := one[store.Role, roleRow](w.qtx, roleSelect+`WHERE org_id = ? AND id = ?`, t.org, id)
-		if err != nil {
-			return err
-		}
-		if r, err = update(old); err != nil {
-			return err
-		}
-		r.ID, r.OrgID, r.CreatedAt, r.UpdatedAt = old.ID, old.OrgID, old.CreatedAt, w.now
-		if err := checkRole(w.qtx, &r); err != nil {
-			return err
-		}
-		if _, err := w.exec(`UPDATE roles SET name = ?, description = ?, service_area_id = ?, usage = ?, purposes = ?,
-			elements = ?, graded_addresses = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
-			r.Name, r.Description, r.ServiceAreaID, r.Usage, listJSON(r.Purposes), listJSON(r.Elements),
-			r.GradedAddresses, micros(r.UpdatedAt), t.org, id); err != nil {
-			return err
-		}
-		return w.record(t.org, store.ActionUpdate, store.EntityRole, id, old, r)
+		r, err = updateRole(w, t.org, id, update)
+		return err
 	})
 	return r, err
 }
 
+// updateRole is UpdateRole inside w.
+func updateRole(w *wtx, org, id string, update func(store.Role) (store.Role, error)) (store.Role, error) {
+	old, err := one[store.Role, roleRow](w.qtx, roleSelect+`WHERE org_id = ? AND id = ?`, org, id)
+	if err != nil {
+		return store.Role{}, err
+	}
+	r, err := update(old)
+	if err != nil {
+		return store.Role{}, err
+	}
+	r.ID, r.OrgID, r.CreatedAt, r.UpdatedAt = old.ID, old.OrgID, old.CreatedAt, w.now
+	if err := checkRole(w.qtx, &r); err != nil {
+		return store.Role{}, err
+	}
+	if _, err := w.exec(`UPDATE roles SET name = ?, description = ?, service_area_id = ?, usage = ?, purposes = ?,
+		elements = ?, graded_addresses = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
+		r.Name, r.Description, r.ServiceAreaID, r.Usage, listJSON(r.Purposes), listJSON(r.Elements),
+		r.GradedAddresses, micros(r.UpdatedAt), org, id); err != nil {
+		return store.Role{}, err
+	}
+	return r, w.record(org, store.ActionUpdate, store.EntityRole, id, old, r)
+}
+
 // DeleteRole deletes the role; its grants go by foreign-key cascade.
 func (t *tenant) DeleteRole(ctx context.Context, id string) error {
-	return t.s.write(ctx, "delete role", func(w *wtx) error {
-		old, err := one[store.Role, roleRow](w.qtx, roleSelect+`WHERE org_id = ? AND id = ?`, t.org, id)
-		if err != nil {
-			return err
-		}
-		if _, err := w.exec(`DELETE FROM roles WHERE org_id = ? AND id = ?`, t.org, id); err != nil {
-			return err
-		}
-		return w.record(t.org, store.ActionDelete, store.EntityRole, id, old, nil)
-	})
+	return t.s.write(ctx, "delete role", func(w *wtx) error { return deleteRole(w, t.org, id) })
+}
+
+func deleteRole(w *wtx, org, id string) error {
+	old, err := one[store.Role, roleRow](w.qtx, roleSelect+`WHERE org_id = ? AND id = ?`, org, id)
+	if err != nil {
+		return err
+	}
+	if _, err := w.exec(`DELETE FROM roles WHERE org_id = ? AND id = ?`, org, id); err != nil {
+		return err
+	}
+	return w.record(org, store.ActionDelete, store.EntityRole, id, old, nil)
 }
 
 // --- integrations ---
@@ -341,41 +353,44 @@ func (t *tenant) CreateGrant(ctx context.Context, g store.Grant) (store.Grant, e
 	if g.ID == "" {
 		g.ID = t.s.newID()
 	}
-	g.OrgID = t.org
+	err := t.s.write(ctx, "create grant", func(w *wtx) error { return insertGrant(w, t.org, &g) })
+	return g, err
+}
+
+// insertGrant is CreateGrant inside w (g.ID set).
+func insertGrant(w *wtx, org string, g *store.Grant) error {
+	g.OrgID = org
 	table, ok := subjectTables[g.Kind]
 	if !ok {
-		return store.Grant{}, store.Invalid("kind", "must be group, user or integration")
+		return store.Invalid("kind", "must be group, user or integration")
 	}
 	if g.ExpiresAt != nil {
 		e := g.ExpiresAt.UTC().Truncate(time.Microsecond)
 		g.ExpiresAt = &e
 	}
-	err := t.s.write(ctx, "create grant", func(w *wtx) error {
-		g.CreatedAt = w.now
-		if g.CreatedBy == "" {
-			g.CreatedBy = w.actor
-		}
-		var n int
-		if err := w.get(&n, `SELECT COUNT(*) FROM roles WHERE org_id = ? AND id = ?`, t.org, g.RoleID); err != nil {
-			return err
-		}
-		if n == 0 {
-			return fmt.Errorf("role: %w", store.ErrNotFound)
-		}
-		if err := w.get(&n, `SELECT COUNT(*) FROM `+table+` WHERE org_id = ? AND id = ?`, t.org, g.SubjectID); err != nil {
-			return err
-		}
-		if n == 0 {
-			return store.Invalid("subject", "unknown %s", g.Kind)
-		}
-		if _, err := w.exec(`INSERT INTO grants (id, org_id, role_id, kind, subject_id, expires_at, created_at, created_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, g.ID, t.org, g.RoleID, g.Kind, g.SubjectID, microsPtr(g.ExpiresAt),
-			micros(g.CreatedAt), g.CreatedBy); err != nil {
-			return err
-		}
-		return w.record(t.org, store.ActionCreate, store.EntityGrant, g.ID, nil, g)
-	})
-	return g, err
+	g.CreatedAt = w.now
+	if g.CreatedBy == "" {
+		g.CreatedBy = w.actor
+	}
+	var n int
+	if err := w.get(&n, `SELECT COUNT(*) FROM roles WHERE org_id = ? AND id = ?`, org, g.RoleID); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("role: %w", store.ErrNotFound)
+	}
+	if err := w.get(&n, `SELECT COUNT(*) FROM `+table+` WHERE org_id = ? AND id = ?`, org, g.SubjectID); err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.Invalid("subject", "unknown %s", g.Kind)
+	}
+	if _, err := w.exec(`INSERT INTO grants (id, org_id, role_id, kind, subject_id, expires_at, created_at, created_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, g.ID, org, g.RoleID, g.Kind, g.SubjectID, microsPtr(g.ExpiresAt),
+		micros(g.CreatedAt), g.CreatedBy); err != nil {
+		return err
+	}
+	return w.record(org, store.ActionCreate, store.EntityGrant, g.ID, nil, *g)
 }
 
 func (t *tenant) GetGrant(ctx context.Context, id string) (store.Grant, error) {
@@ -388,15 +403,55 @@ func (t *tenant) ListGrants(ctx context.Context, q store.GrantQuery) ([]store.Gr
 }
 
 func (t *tenant) DeleteGrant(ctx context.Context, id string) error {
-	return t.s.write(ctx, "delete grant", func(w *wtx) error {
-		old, err := one[store.Grant, grantRow](w.qtx, grantSelect+`WHERE org_id = ? AND id = ?`, t.org, id)
-		if err != nil {
-			return err
+	return t.s.write(ctx, "delete grant", func(w *wtx) error { return deleteGrant(w, t.org, id) })
+}
+
+func deleteGrant(w *wtx, org, id string) error {
+	old, err := one[store.Grant, grantRow](w.qtx, grantSelect+`WHERE org_id = ? AND id = ?`, org, id)
+	if err != nil {
+		return err
+	}
+	if _, err := w.exec(`DELETE FROM grants WHERE org_id = ? AND id = ?`, org, id); err != nil {
+		return err
+	}
+	return w.record(org, store.ActionDelete, store.EntityGrant, id, old, nil)
+}
+
+// ApplyPolicyPlan applies plan in one write transaction (see store.PolicyPlan).
+func (t *tenant) ApplyPolicyPlan(ctx context.Context, plan store.PolicyPlan) error {
+	return t.s.write(ctx, "apply policy plan", func(w *wtx) error {
+		for _, id := range plan.DeleteGrants {
+			if err := deleteGrant(w, t.org, id); err != nil {
+				return fmt.Errorf("delete grant %s: %w", id, err)
+			}
 		}
-		if _, err := w.exec(`DELETE FROM grants WHERE org_id = ? AND id = ?`, t.org, id); err != nil {
-			return err
+		for _, id := range plan.DeleteRoles {
+			if err := deleteRole(w, t.org, id); err != nil {
+				return fmt.Errorf("delete role %s: %w", id, err)
+			}
 		}
-		return w.record(t.org, store.ActionDelete, store.EntityGrant, id, old, nil)
+		for _, r := range plan.UpdateRoles {
+			if _, err := updateRole(w, t.org, r.ID, func(store.Role) (store.Role, error) { return r, nil }); err != nil {
+				return fmt.Errorf("update role %s: %w", r.ID, err)
+			}
+		}
+		for _, r := range plan.CreateRoles {
+			if r.ID == "" {
+				r.ID = t.s.newID()
+			}
+			if err := insertRole(w, t.org, &r); err != nil {
+				return fmt.Errorf("create role %q: %w", r.Name, err)
+			}
+		}
+		for _, g := range plan.CreateGrants {
+			if g.ID == "" {
+				g.ID = t.s.newID()
+			}
+			if err := insertGrant(w, t.org, &g); err != nil {
+				return fmt.Errorf("create grant of role %s: %w", g.RoleID, err)
+			}
+		}
+		return nil
 	})
 }
 

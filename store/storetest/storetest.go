@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 		{"ListOrders", testListOrders},
 		{"TenantIsolation", testTenantIsolation},
+		{"ApplyPolicyPlan", testApplyPolicyPlan},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
