@@ -5,7 +5,20 @@
 package auth
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+
+	"folkevakt/policy/secret"
+	"folkevakt/store"
 )
 
 // Principal is an authenticated caller.
@@ -18,8 +31,243 @@ type Principal struct {
 
 // Errors. Failure is wrapped with a short reason that is safe to log and to
 // show ("expired token", "wrong consumer", …) and never contains a secret.
+// Any other error (the store failing) is internal and not the caller's fault.
 var (
 	ErrUnauthenticated = errors.New("unauthenticated")
 	// ErrThrottled: too many failed attempts for this integration or address.
 	ErrThrottled = errors.New("too many failed attempts")
 )
+
+// Issuer setting that selects the local dev issuer.
+const Dev = "dev"
+
+// Config holds the Authenticator's dependencies and settings.
+type Config struct {
+	Store   store.Store
+	DataDir string // where the dev issuers keep their keys
+	// Maskinporten is "dev" or the Maskinporten issuer URL, e.g.
+	// https://maskinporten.no/ or https://test.maskinporten.no/.
+	Maskinporten string
+	// OIDCIssuer is "dev" or the employees' OIDC issuer URL, e.g.
+	// https://login.microsoftonline.com/<tenant-id>/v2.0.
+	OIDCIssuer string
+	// OIDCAudience is the expected aud of employee ID tokens (the Entra
+	// application's client id); for the dev issuer it defaults to DevAudience.
+	OIDCAudience string
+	HTTPClient   *http.Client // for remote discovery and JWKS; default has a timeout
+	Logger       *slog.Logger
+	Now          func() time.Time
+}
+
+// Authenticator verifies callers. It is safe for concurrent use.
+type Authenticator struct {
+	store    store.Store
+	logger   *slog.Logger
+	now      func() time.Time
+	machine  *issuer
+	employee *issuer
+	audience string
+	throttle *throttle
+
+	// passwords remembers verified integration passwords: argon2id costs tens
+	// of milliseconds per request otherwise. The key holds the password's
+	// SHA-256 and the stored hash it matched, so a rotated password (new
+	// hash) is never served from the cache.
+	pwMu      sync.Mutex
+	passwords map[passwordKey]time.Time // value: expiry
+	verifying map[passwordKey]*verification
+}
+
+type passwordKey struct {
+	fingerprint [32]byte
+	hash        string
+}
+
+const (
+	passwordCacheTTL = 5 * time.Minute
+	passwordCacheMax = 4096
+)
+
+// New builds an Authenticator. Dev issuers create their key in DataDir on
+// first use; remote issuers get a first, best-effort key fetch here (a down
+// issuer is logged and retried on demand, it does not stop the server).
+func New(ctx context.Context, c Config) (*Authenticator, error) {
+	if c.Store == nil {
+		return nil, errors.New("auth: no store")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: fetchTimeout}
+	}
+	a := &Authenticator{
+		store:     c.Store,
+		logger:    c.Logger,
+		now:       c.Now,
+		throttle:  newThrottle(),
+		passwords: map[passwordKey]time.Time{},
+		verifying: map[passwordKey]*verification{},
+	}
+	var err error
+	if a.machine, err = newIssuer(ctx, c, kindMaskinporten, c.Maskinporten); err != nil {
+		return nil, err
+	}
+	if a.employee, err = newIssuer(ctx, c, kindOIDC, c.OIDCIssuer); err != nil {
+		return nil, err
+	}
+	a.audience = c.OIDCAudience
+	if a.audience == "" {
+		if c.OIDCIssuer != Dev {
+			return nil, errors.New("auth: an OIDC issuer URL needs the expected audience (the application's client id)")
+		}
+		a.audience = DevAudience
+	}
+	return a, nil
+}
+
+func unauthenticated(reason string) error {
+	return fmt.Errorf("%w: %s", ErrUnauthenticated, reason)
+}
+
+// Machine authenticates a fagsystem by its integration id and password and a
+// Maskinporten access token whose consumer is the integration's organisation.
+// remoteAddr is the caller's address ("ip" or "ip:port") for throttling.
+func (a *Authenticator) Machine(ctx context.Context, integrationID, password, bearer, remoteAddr string) (Principal, error) {
+	now := a.now()
+	addr := addressKey(remoteAddr)
+	if a.throttle.blocked(addr, now) {
+		return Principal{}, fmt.Errorf("%w: address", ErrThrottled)
+	}
+	// Only canonical UUIDs reach the store, and an unknown id never creates
+	// a per-integration counter (that would let anyone grow the table).
+	if len(integrationID) != 36 || uuid.Validate(integrationID) != nil {
+		return Principal{}, a.failed(now, addr, "", "invalid integration id")
+	}
+	integ := integrationKey(integrationID)
+	if a.throttle.blocked(integ, now) {
+		return Principal{}, fmt.Errorf("%w: integration", ErrThrottled)
+	}
+	if password == "" {
+		return Principal{}, a.failed(now, addr, "", "missing password")
+	}
+	i, err := a.store.ResolveIntegration(ctx, integrationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Principal{}, a.failed(now, addr, "", "unknown integration")
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("auth: resolve integration: %w", err)
+	}
+	// The token goes first: an RSA verification is far cheaper than argon2id,
+	// so garbage never costs a password hash.
+	var claims maskinportenClaims
+	if reason := a.machine.verify(ctx, a.now, bearer, &claims); reason != "" {
+		if reason == reasonKeysUnavailable {
+			return Principal{}, unauthenticated(reason) // our problem, not the caller's
+		}
+		return Principal{}, a.failed(now, addr, integ, reason)
+	}
+	if !hasScope(claims.Scope, RequiredScope) {
+		return Principal{}, a.failed(now, addr, integ, "missing scope "+RequiredScope)
+	}
+	if org, ok := claims.consumerOrg(); !ok || org != i.OrgNumber {
+		return Principal{}, a.failed(now, addr, integ, "wrong consumer")
+	}
+	if !a.passwordOK(i.PasswordHash, password, now) {
+		return Principal{}, a.failed(now, addr, integ, "wrong password")
+	}
+	// Only this address's record is cleared: an attacker elsewhere keeps
+	// both its own and the integration's count.
+	a.throttle.reset(addr, now)
+	return Principal{Kind: store.SubjectIntegration, OrgID: i.OrgID, SubjectID: i.ID, Name: i.Name}, nil
+}
+
+// failed counts a failed attempt against the address and, when known, the
+// integration, and returns the error for reason.
+func (a *Authenticator) failed(now time.Time, addr, integ, reason string) error {
+	if a.throttle.fail(addr, now) {
+		a.logger.Warn("authentication throttled", "throttle", "address", "client", addr[len("a:"):])
+	}
+	if integ != "" && a.throttle.fail(integ, now) {
+		a.logger.Warn("authentication throttled", "throttle", "integration", "integration_id", integ[len("i:"):])
+	}
+	return unauthenticated(reason)
+}
+
+func (a *Authenticator) passwordOK(hash, password string, now time.Time) bool {
+	if hash == "" {
+		return false
+	}
+	k := passwordKey{secret.Fingerprint(password), hash}
+	a.pwMu.Lock()
+	if exp, ok := a.passwords[k]; ok && now.Before(exp) {
+		a.pwMu.Unlock()
+		return true
+	}
+	// Concurrent requests with the same password (a fagsystem's burst after
+	// a restart) share one argon2id run instead of each paying for it.
+	c, running := a.verifying[k]
+	if !running {
+		c = &verification{done: make(chan struct{})}
+		a.verifying[k] = c
+	}
+	a.pwMu.Unlock()
+	if running {
+		<-c.done
+		return c.ok
+	}
+	good, err := secret.Verify(hash, password)
+	c.ok = err == nil && good
+	a.pwMu.Lock()
+	delete(a.verifying, k)
+	if c.ok {
+		if len(a.passwords) >= passwordCacheMax {
+			clear(a.passwords) // rare; the next requests pay argon2id once more
+		}
+		a.passwords[k] = now.Add(passwordCacheTTL)
+	}
+	a.pwMu.Unlock()
+	close(c.done)
+	return c.ok
+}
+
+// verification is an argon2id check in progress.
+type verification struct {
+	done chan struct{}
+	ok   bool // set before done is closed
+}
+
+// Employee authenticates an employee of orgID by an ID token from the
+// configured OIDC issuer. The token's oid is looked up as the SCIM
+// externalId; when no user has it, preferred_username as the SCIM userName.
+func (a *Authenticator) Employee(ctx context.Context, orgID, bearer string) (Principal, error) {
+	if orgID == "" {
+		return Principal{}, unauthenticated("unknown organisation")
+	}
+	var claims employeeClaims
+	if reason := a.employee.verify(ctx, a.now, bearer, &claims, jwt.WithAudience(a.audience)); reason != "" {
+		return Principal{}, unauthenticated(reason)
+	}
+	t := a.store.Tenant(orgID)
+	var u store.User
+	err := store.ErrNotFound
+	if claims.OID != "" {
+		u, err = t.GetUserByExternalID(ctx, claims.OID)
+	}
+	if errors.Is(err, store.ErrNotFound) && strings.TrimSpace(claims.PreferredUsername) != "" {
+		u, err = t.GetUserByUserName(ctx, claims.PreferredUsername)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return Principal{}, unauthenticated("unknown user")
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("auth: look up user: %w", err)
+	}
+	if !u.Active {
+		return Principal{}, unauthenticated("inactive user")
+	}
+	return Principal{Kind: store.SubjectUser, OrgID: orgID, SubjectID: u.ID, Name: u.UserName}, nil
+}
