@@ -64,6 +64,52 @@ func (s *Service) EnsureOrganisation(ctx context.Context, orgNumber, name string
 	})
 }
 
+// CreateOrganisation adds a new organisation (operator only); its built-in
+// tjenesteområder are seeded by the store. A taken orgNumber is ErrConflict.
+func (s *Service) CreateOrganisation(ctx context.Context, orgNumber, name string, kommuner []string) (store.Organisation, error) {
+	name = strings.TrimSpace(name)
+	if err := validateOrganisation(orgNumber, name, kommuner); err != nil {
+		return store.Organisation{}, err
+	}
+	if _, err := s.store.GetOrganisationByNumber(ctx, orgNumber); err == nil {
+		return store.Organisation{}, fmt.Errorf("organisation %s already exists: %w", orgNumber, store.ErrConflict)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Organisation{}, err
+	}
+	return s.store.CreateOrganisation(ctx, store.Organisation{OrgNumber: orgNumber, Name: name, Kommunenummer: kommuner})
+}
+
+// ListOrganisations returns every organisation (operator only).
+func (s *Service) ListOrganisations(ctx context.Context) ([]store.Organisation, error) {
+	return s.store.ListOrganisations(ctx)
+}
+
+// OrganisationByNumber finds an organisation by its organisation number; a
+// malformed number is a ValidationError on orgNumber.
+func (s *Service) OrganisationByNumber(ctx context.Context, orgNumber string) (store.Organisation, error) {
+	if err := ident.ValidOrgNumber(orgNumber); err != nil {
+		return store.Organisation{}, store.Invalid("orgNumber", "%v", err)
+	}
+	o, err := s.store.GetOrganisationByNumber(ctx, orgNumber)
+	if errors.Is(err, store.ErrNotFound) {
+		return o, fmt.Errorf("organisation %s: %w", orgNumber, store.ErrNotFound)
+	}
+	return o, err
+}
+
+// ListTokens returns an organisation's tokens (hashes are never serialised).
+func (s *Service) ListTokens(ctx context.Context, orgID string) ([]store.Token, error) {
+	return s.store.Tenant(orgID).ListTokens(ctx)
+}
+
+// DeleteToken revokes a token; authentication forgets it at once.
+func (s *Service) DeleteToken(ctx context.Context, orgID, id string) error {
+	if err := s.store.Tenant(orgID).DeleteToken(ctx, id); err != nil {
+		return fmt.Errorf("token: %w", err)
+	}
+	return nil
+}
+
 func validateOrganisation(orgNumber, name string, kommuner []string) error {
 	if err := ident.ValidOrgNumber(orgNumber); err != nil {
 		return store.Invalid("orgNumber", "%v", err)
