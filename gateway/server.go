@@ -14,7 +14,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"folkevakt/gateway/audit"
 	"folkevakt/gateway/freg"
+	"folkevakt/gateway/metrics"
 	"folkevakt/policy"
 	"folkevakt/store"
 )
@@ -25,28 +27,84 @@ type Options struct {
 	Store    store.Store
 	Policy   *policy.Engine
 	Upstream freg.Client
+	// Auth verifies gateway callers; without it the FREG routes are not
+	// served.
+	Auth Authenticator
+	// UpstreamTimeout bounds one upstream call (default 10 s); past it the
+	// caller gets 504.
+	UpstreamTimeout time.Duration
+	// ThrottleRetryAfter is the Retry-After sent with a throttled
+	// authentication (default 60 s).
+	ThrottleRetryAfter time.Duration
+	// AuditBatch bounds the records of one audit transaction (default 512).
+	AuditBatch int
+	Now        func() time.Time
 	// SCIM serves /scim/v2 (mounted with the /scim prefix stripped).
 	SCIM http.Handler
 	// Mounts add further route groups (admin API, web pages) to the engine.
 	Mounts []func(*gin.Engine)
 }
 
-// New builds the gin engine with every route.
-func New(o Options) *gin.Engine {
+// Server is the gin engine with every route, plus the audit writer it owns.
+type Server struct {
+	*gin.Engine
+	log             *slog.Logger
+	store           store.Store
+	policy          *policy.Engine
+	upstream        freg.Client
+	auth            Authenticator
+	audit           *audit.Writer
+	m               *serverMetrics
+	now             func() time.Time
+	upstreamTimeout time.Duration
+	throttleRetry   time.Duration
+}
+
+// New builds the server. Close it to flush the audit writer.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.UpstreamTimeout <= 0 {
+		o.UpstreamTimeout = 10 * time.Second
+	}
+	if o.ThrottleRetryAfter <= 0 {
+		o.ThrottleRetryAfter = time.Minute
+	}
 	gin.SetMode(gin.ReleaseMode)
+	s := &Server{
+		log: o.Logger, store: o.Store, policy: o.Policy, upstream: o.Upstream, auth: o.Auth,
+		m: newServerMetrics(), now: o.Now, upstreamTimeout: o.UpstreamTimeout, throttleRetry: o.ThrottleRetryAfter,
+	}
+	s.audit = audit.New(o.Store, audit.Options{MaxBatch: o.AuditBatch, Logger: o.Logger, OnBatch: s.m.auditBatch})
 	r := gin.New()
 	r.ContextWithFallback = true
-	r.Use(requestID(), accessLog(o.Logger), recovery(o.Logger))
+	r.Use(requestID(), accessLog(o.Logger, s.m), recovery(o.Logger))
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", readiness(o))
+	r.GET("/metrics", gin.WrapH(s.m.reg.Handler()))
+	if o.Auth != nil && o.Policy != nil && o.Upstream != nil {
+		s.routes(r)
+	}
 	if o.SCIM != nil {
 		r.Any("/scim/*path", gin.WrapH(http.StripPrefix("/scim", o.SCIM)))
 	}
 	for _, m := range o.Mounts {
 		m(r)
 	}
-	return r
+	s.Engine = r
+	return s
 }
+
+// Close stops the audit writer after the records already handed over are
+// written. Shut the HTTP server down first.
+func (s *Server) Close() { s.audit.Close() }
+
+// Metrics returns the registry behind /metrics, for tests and embedding.
+func (s *Server) Metrics() *metrics.Registry { return s.m.reg }
 
 const requestIDHeader = "X-Request-Id"
 
@@ -88,7 +146,7 @@ func validRequestID(id string) bool {
 
 // accessLog writes one line per request with the route template, never the
 // raw path (which carries identity numbers).
-func accessLog(l *slog.Logger) gin.HandlerFunc {
+func accessLog(l *slog.Logger, m *serverMetrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -96,13 +154,20 @@ func accessLog(l *slog.Logger) gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		l.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+		took := time.Since(start)
+		status := c.Writer.Status()
+		m.request(c.Request.Method, route, status, took)
+		if !l.Enabled(c.Request.Context(), slog.LevelInfo) {
+			return
+		}
+		attrs := append([]slog.Attr{
 			slog.String("request_id", RequestID(c.Request.Context())),
 			slog.String("method", c.Request.Method),
 			slog.String("route", route),
-			slog.Int("status", c.Writer.Status()),
-			slog.Duration("latency", time.Since(start)),
-		)
+			slog.Int("status", status),
+			slog.Duration("latency", took),
+		}, accessLogAttrs(c)...)
+		l.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", attrs...)
 	}
 }
 
