@@ -112,19 +112,19 @@ func New(ctx context.Context, c Config) (*Authenticator, error) {
 		passwords: map[passwordKey]time.Time{},
 		verifying: map[passwordKey]*verification{},
 	}
-	var err error
-	if a.machine, err = newIssuer(ctx, c, kindMaskinporten, c.Maskinporten); err != nil {
-		return nil, err
-	}
-	if a.employee, err = newIssuer(ctx, c, kindOIDC, c.OIDCIssuer); err != nil {
-		return nil, err
-	}
 	a.audience = c.OIDCAudience
 	if a.audience == "" {
 		if c.OIDCIssuer != Dev {
 			return nil, errors.New("auth: an OIDC issuer URL needs the expected audience (the application's client id)")
 		}
 		a.audience = DevAudience
+	}
+	var err error
+	if a.machine, err = newIssuer(ctx, c, kindMaskinporten, c.Maskinporten); err != nil {
+		return nil, err
+	}
+	if a.employee, err = newIssuer(ctx, c, kindOIDC, c.OIDCIssuer); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
