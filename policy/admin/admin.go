@@ -92,7 +92,7 @@ func (s *Service) OrganisationByNumber(ctx context.Context, orgNumber string) (s
 	}
 	o, err := s.store.GetOrganisationByNumber(ctx, orgNumber)
 	if errors.Is(err, store.ErrNotFound) {
-		return o, fmt.Errorf("organisation %s: %w", orgNumber, store.ErrNotFound)
+		return o, fmt.Errorf("organisation %s not found: %w", orgNumber, store.ErrNotFound)
 	}
 	return o, err
 }
