@@ -36,6 +36,10 @@ var (
 	ErrUnauthenticated = errors.New("unauthenticated")
 	// ErrThrottled: too many failed attempts for this integration or address.
 	ErrThrottled = errors.New("too many failed attempts")
+	// ErrUnknownUser (an ErrUnauthenticated) is a valid employee token of
+	// someone who is no user of the organisation, for callers that answer
+	// it differently from a bad token.
+	ErrUnknownUser = fmt.Errorf("%w: unknown user", ErrUnauthenticated)
 )
 
 // Issuer setting that selects the local dev issuer.
@@ -261,7 +265,7 @@ func (a *Authenticator) Employee(ctx context.Context, orgID, bearer string) (Pri
 		u, err = t.GetUserByUserName(ctx, claims.PreferredUsername)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return Principal{}, unauthenticated("unknown user")
+		return Principal{}, ErrUnknownUser
 	}
 	if err != nil {
 		return Principal{}, fmt.Errorf("auth: look up user: %w", err)

@@ -413,12 +413,12 @@ func TestThrottlePerIntegration(t *testing.T) {
 	// any password check.
 	_, err := f.a.Machine(f.ctx, f.integ.ID, f.password, tok, testAddr)
 	wantReason(t, err, ErrThrottled, "integration")
-	f.clock.Advance(cooldown - time.Second)
+	f.clock.Advance(ThrottleCooldown - time.Second)
 	_, err = f.a.Machine(f.ctx, f.integ.ID, f.password, tok, testAddr)
 	wantReason(t, err, ErrThrottled, "integration")
 	f.clock.Advance(time.Second)
 	if _, err := f.a.Machine(f.ctx, f.integ.ID, f.password, tok, testAddr); err != nil {
-		t.Fatalf("after cooldown: %v", err)
+		t.Fatalf("after ThrottleCooldown: %v", err)
 	}
 	// Another integration was never affected.
 	if f.a.throttle.blocked(integrationKey(uuid.NewString()), f.clock.Now()) {
@@ -498,7 +498,7 @@ func TestThrottleBoundedMemory(t *testing.T) {
 		}
 	}
 	// Expired entries make room again.
-	later := now.Add(cooldown + failureWindow)
+	later := now.Add(ThrottleCooldown + failureWindow)
 	th.fail("a:new", later)
 	if len(th.entries) != 1 {
 		t.Fatalf("after expiry %d entries, want 1", len(th.entries))

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -70,6 +71,9 @@ func TestEmployeeMapping(t *testing.T) {
 			p, err := f.a.Employee(f.ctx, tc.org, tok)
 			if tc.want == "" {
 				wantReason(t, err, ErrUnauthenticated, tc.reason)
+				if errors.Is(err, ErrUnknownUser) != (tc.reason == "unknown user") {
+					t.Fatalf("errors.Is(%v, ErrUnknownUser) is wrong", err)
+				}
 				return
 			}
 			if err != nil {
@@ -122,7 +126,9 @@ func TestEmployeeTokenChecks(t *testing.T) {
 			c["iat"], c["nbf"], c["exp"] = now.Add(-2*time.Hour).Unix(), now.Add(-2*time.Hour).Unix(), now.Add(-time.Hour).Unix()
 		})), "expired token"},
 		{"iat in the future", signed(with(func(c jwt.MapClaims) { c["iat"] = now.Add(time.Minute).Unix() })), "token issued in the future"},
-		{"iat in the future within skew", signed(with(func(c jwt.MapClaims) { c["iat"], c["nbf"] = now.Add(20*time.Second).Unix(), now.Add(20*time.Second).Unix() })), ""},
+		{"iat in the future within skew", signed(with(func(c jwt.MapClaims) {
+			c["iat"], c["nbf"] = now.Add(20*time.Second).Unix(), now.Add(20*time.Second).Unix()
+		})), ""},
 		{"lifetime over a day", signed(with(func(c jwt.MapClaims) { c["exp"] = now.Add(25 * time.Hour).Unix() })), "token lifetime too long"},
 		{"alg HS256", func() string {
 			tok := jwt.NewWithClaims(jwt.SigningMethodHS256, f.employeeClaims())

@@ -8,13 +8,13 @@ import (
 )
 
 // Throttling of failed machine logins: maxFailures failures of one key
-// within failureWindow block that key for cooldown. Keys are per address
+// within failureWindow block that key for ThrottleCooldown. Keys are per address
 // ("a:…") and per integration ("i:…").
 const (
-	maxFailures     = 10
-	failureWindow   = 5 * time.Minute
-	cooldown        = 5 * time.Minute
-	maxThrottleKeys = 100_000 // bounds memory under address spraying
+	maxFailures      = 10
+	failureWindow    = 5 * time.Minute
+	ThrottleCooldown = 5 * time.Minute
+	maxThrottleKeys  = 100_000 // bounds memory under address spraying
 )
 
 type throttle struct {
@@ -57,7 +57,7 @@ func (t *throttle) fail(key string, now time.Time) bool {
 	}
 	f.count++
 	if f.count >= maxFailures && !now.Before(f.blockedUntil) {
-		f.blockedUntil = now.Add(cooldown)
+		f.blockedUntil = now.Add(ThrottleCooldown)
 		f.count, f.windowStart = 0, now
 		return true
 	}
