@@ -512,8 +512,12 @@ func (a *api) importPolicy(c *gin.Context) {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody))
-	if err != nil {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
 		writeError(c, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", MaxBody))
+		return
+	} else if err != nil {
+		writeError(c, http.StatusBadRequest, "malformed_body", "the body could not be read")
 		return
 	}
 	res, err := a.svc.ImportPolicy(ctxOf(c), org(c), strings.NewReader(string(body)), opts)

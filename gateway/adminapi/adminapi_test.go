@@ -463,6 +463,7 @@ func TestGrantsTakeEffect(t *testing.T) {
 	if !d.Allowed {
 		t.Fatalf("grant did not take effect: %+v", d)
 	}
+	t.Logf("grant effective %v after the API call returned", took)
 	if took > 100*time.Millisecond {
 		t.Fatalf("grant took effect after %v", took)
 	}
