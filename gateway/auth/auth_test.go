@@ -53,7 +53,7 @@ func (c *clock) Advance(d time.Duration) {
 // fixture is a migrated SQLite store with one organisation, one integration
 // and two users, plus a dev-issuer Authenticator over it.
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	dir      string
 	st       *sqlstore.Store
@@ -82,7 +82,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func openStore(t *testing.T) *sqlstore.Store {
+func openStore(t testing.TB) *sqlstore.Store {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, sqlstore.Options{Path: filepath.Join(t.TempDir(), "folkevakt.db"), Logger: slog.New(slog.DiscardHandler)})
@@ -96,7 +96,7 @@ func openStore(t *testing.T) *sqlstore.Store {
 	return st
 }
 
-func newFixture(t *testing.T, mod ...func(*Config)) *fixture {
+func newFixture(t testing.TB, mod ...func(*Config)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, ctx: context.Background(), dir: t.TempDir(), st: openStore(t), clock: newClock(), logs: &syncBuffer{}}
 	var err error
@@ -542,4 +542,35 @@ func TestMachineConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Errorf("unexpected outcome: %v", err)
 	}
+}
+
+func TestVerifiedTokenCacheExpires(t *testing.T) {
+	f := newFixture(t)
+	tok, _ := MintMaskinportenToken(f.dir, orgNumber, 10*time.Minute)
+	for range 2 {
+		if _, err := f.a.Machine(f.ctx, f.integ.ID, f.password, tok, testAddr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(f.a.machine.tokens); n != 1 {
+		t.Fatalf("%d cached tokens, want 1", n)
+	}
+	// The cache never outlives the token.
+	f.clock.Advance(10*time.Minute + skew + time.Second)
+	_, err := f.a.Machine(f.ctx, f.integ.ID, f.password, tok, testAddr)
+	wantReason(t, err, ErrUnauthenticated, "expired token")
+	// A cached token is still checked against the integration presenting it.
+	hash, _ := secret.Hash("other")
+	other, err := f.st.Tenant(f.org.ID).CreateIntegration(f.ctx, store.Integration{Name: "Annen", OrgNumber: otherOrgNum, PasswordHash: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _ = MintMaskinportenToken(f.dir, orgNumber, 10*time.Minute)
+	f.clock = newClock()
+	f.a.now = f.clock.Now
+	if _, err := f.a.Machine(f.ctx, f.integ.ID, f.password, tok, testAddr); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.a.Machine(f.ctx, other.ID, "other", tok, testAddr)
+	wantReason(t, err, ErrUnauthenticated, "wrong consumer")
 }

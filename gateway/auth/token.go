@@ -3,10 +3,12 @@ package auth
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -52,16 +54,36 @@ type issuer struct {
 	maxLifetime time.Duration
 	keys        keySource
 	dev         *devKey // set for the dev issuer (served by Mount)
+
+	mu     sync.Mutex
+	tokens map[[32]byte]cachedToken // verified tokens by SHA-256
 }
+
+type cachedToken struct {
+	claims timedClaims
+	until  time.Time
+}
+
+const (
+	// tokenCacheTTL bounds how long a verified token is trusted without
+	// checking its signature again (a withdrawn issuer key, for instance).
+	tokenCacheTTL = 5 * time.Minute
+	tokenCacheMax = 10_000
+)
 
 // timedClaims are claims whose registered part verify checks.
 type timedClaims interface {
 	jwt.Claims
 	registered() *jwt.RegisteredClaims
+	clone() timedClaims
+	copyFrom(timedClaims) bool
 }
 
 // verify checks raw's signature (RS256 only, key by kid), issuer and times,
 // decoding it into claims. It returns "" or a short, fixed failure reason.
+// A fagsystem presents the same token for minutes, so a verified token is
+// remembered by its SHA-256 until it expires (at most tokenCacheTTL): the
+// RSA verification is most of the cost of a request's authentication.
 func (is *issuer) verify(ctx context.Context, now func() time.Time, raw string, claims timedClaims, opts ...jwt.ParserOption) string {
 	if raw == "" {
 		return "missing token"
@@ -69,6 +91,46 @@ func (is *issuer) verify(ctx context.Context, now func() time.Time, raw string, 
 	if len(raw) > maxTokenLen {
 		return "malformed token"
 	}
+	fp := sha256.Sum256([]byte(raw))
+	t := now()
+	if is.cached(fp, t, claims) {
+		return ""
+	}
+	if reason := is.verifyUncached(ctx, now, raw, claims, opts...); reason != "" {
+		return reason
+	}
+	until := claims.registered().ExpiresAt.Time
+	if limit := t.Add(tokenCacheTTL); limit.Before(until) {
+		until = limit
+	}
+	is.mu.Lock()
+	if len(is.tokens) >= tokenCacheMax {
+		for k, c := range is.tokens {
+			if !t.Before(c.until) {
+				delete(is.tokens, k)
+			}
+		}
+		if len(is.tokens) >= tokenCacheMax {
+			clear(is.tokens)
+		}
+	}
+	is.tokens[fp] = cachedToken{claims: claims.clone(), until: until}
+	is.mu.Unlock()
+	return ""
+}
+
+// cached copies the claims of a verified, unexpired token into claims.
+func (is *issuer) cached(fp [32]byte, now time.Time, claims timedClaims) bool {
+	is.mu.Lock()
+	c, ok := is.tokens[fp]
+	is.mu.Unlock()
+	if !ok || !now.Before(c.until) {
+		return false
+	}
+	return claims.copyFrom(c.claims)
+}
+
+func (is *issuer) verifyUncached(ctx context.Context, now func() time.Time, raw string, claims timedClaims, opts ...jwt.ParserOption) string {
 	p := jwt.NewParser(append([]jwt.ParserOption{
 		jwt.WithLeeway(skew), jwt.WithTimeFunc(now), jwt.WithIssuedAt(), jwt.WithExpirationRequired(),
 	}, opts...)...)
@@ -137,6 +199,14 @@ type maskinportenClaims struct {
 }
 
 func (c *maskinportenClaims) registered() *jwt.RegisteredClaims { return &c.RegisteredClaims }
+func (c *maskinportenClaims) clone() timedClaims                { d := *c; return &d }
+func (c *maskinportenClaims) copyFrom(o timedClaims) bool {
+	src, ok := o.(*maskinportenClaims)
+	if ok {
+		*c = *src
+	}
+	return ok
+}
 
 // orgIdentifier is Maskinporten's organisation claim. Digdir documents both
 // the flat form and one nested under Identifier; encoding/json matches
@@ -190,6 +260,14 @@ type employeeClaims struct {
 }
 
 func (c *employeeClaims) registered() *jwt.RegisteredClaims { return &c.RegisteredClaims }
+func (c *employeeClaims) clone() timedClaims                { d := *c; return &d }
+func (c *employeeClaims) copyFrom(o timedClaims) bool {
+	src, ok := o.(*employeeClaims)
+	if ok {
+		*c = *src
+	}
+	return ok
+}
 
 // newIssuer builds the issuer for setting ("dev" or an issuer URL).
 func newIssuer(ctx context.Context, c Config, kind, setting string) (*issuer, error) {
@@ -202,12 +280,12 @@ func newIssuer(ctx context.Context, c Config, kind, setting string) (*issuer, er
 		if err != nil {
 			return nil, err
 		}
-		return &issuer{iss: devIssuer(kind), maxLifetime: maxLifetime, keys: k, dev: k}, nil
+		return &issuer{iss: devIssuer(kind), maxLifetime: maxLifetime, keys: k, dev: k, tokens: map[[32]byte]cachedToken{}}, nil
 	}
 	r, err := newRemoteKeys(c, kind, setting)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %s issuer: %w", kind, err)
 	}
 	r.prime(ctx)
-	return &issuer{iss: setting, maxLifetime: maxLifetime, keys: r}, nil
+	return &issuer{iss: setting, maxLifetime: maxLifetime, keys: r, tokens: map[[32]byte]cachedToken{}}, nil
 }
