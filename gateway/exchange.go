@@ -103,10 +103,15 @@ func (x *exchange) identify() error {
 			return &apiError{status: http.StatusUnauthorized, code: codeUnauthenticated,
 				message: "machine callers need IntegrasjonId, IntegrasjonPassord and a Maskinporten bearer token"}
 		}
-		p, err := x.s.auth.Machine(x.ctx, integrationID, password, bearer, remoteIP(r))
-		if err != nil {
-			x.attributeIntegration(integrationID)
-			return x.authError(err)
+		key := machineKey(integrationID, password, bearer)
+		p, ok := x.s.machines.get(key)
+		if !ok {
+			var err error
+			if p, err = x.s.auth.Machine(x.ctx, integrationID, password, bearer, remoteIP(r)); err != nil {
+				x.attributeIntegration(integrationID)
+				return x.authError(err)
+			}
+			x.s.machines.put(key, p)
 		}
 		x.setPrincipal(p)
 		role, area, ok := x.s.policy.Role(p.OrgID, x.rec.RoleID)

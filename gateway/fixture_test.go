@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -87,7 +87,7 @@ func (c *countingClient) ExtractBatch(ctx context.Context, job string, n int) (f
 }
 
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	dir      string
 	dbPath   string
 	st       *sqlstore.Store
@@ -104,7 +104,7 @@ type fixtureOpts struct {
 	timeout  time.Duration
 }
 
-func newFixture(t *testing.T, o fixtureOpts) *fixture {
+func newFixture(t testing.TB, o fixtureOpts) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

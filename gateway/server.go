@@ -36,6 +36,9 @@ type Options struct {
 	// ThrottleRetryAfter is the Retry-After sent with a throttled
 	// authentication (default 60 s).
 	ThrottleRetryAfter time.Duration
+	// MachineAuthTTL is how long a successful machine authentication is
+	// remembered for the same credentials (default 1 s; negative: never).
+	MachineAuthTTL time.Duration
 	// AuditBatch bounds the records of one audit transaction (default 512).
 	AuditBatch int
 	Now        func() time.Time
@@ -53,6 +56,7 @@ type Server struct {
 	policy          *policy.Engine
 	upstream        freg.Client
 	auth            Authenticator
+	machines        *machineCache
 	audit           *audit.Writer
 	m               *serverMetrics
 	now             func() time.Time
@@ -74,11 +78,15 @@ func New(o Options) *Server {
 	if o.ThrottleRetryAfter <= 0 {
 		o.ThrottleRetryAfter = time.Minute
 	}
+	if o.MachineAuthTTL == 0 {
+		o.MachineAuthTTL = time.Second
+	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
 		log: o.Logger, store: o.Store, policy: o.Policy, upstream: o.Upstream, auth: o.Auth,
 		m: newServerMetrics(), now: o.Now, upstreamTimeout: o.UpstreamTimeout, throttleRetry: o.ThrottleRetryAfter,
 	}
+	s.machines = newMachineCache(o.MachineAuthTTL, o.Now)
 	s.audit = audit.New(o.Store, audit.Options{MaxBatch: o.AuditBatch, Logger: o.Logger, OnBatch: s.m.auditBatch})
 	r := gin.New()
 	r.ContextWithFallback = true

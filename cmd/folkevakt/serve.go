@@ -11,7 +11,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"folkevakt/gateway"
+	"folkevakt/gateway/auth"
 	"folkevakt/gateway/freg"
 	"folkevakt/gateway/freg/fregclient"
 	"folkevakt/gateway/freg/synth"
@@ -125,14 +128,22 @@ func runServe(ctx context.Context, e env, args []string) error {
 	defer cancel()
 	go engine.Run(runCtx)
 
+	authn, err := auth.New(ctx, auth.Config{Store: st, DataDir: cfg.DataDir, Maskinporten: cfg.Maskinporten, OIDCIssuer: cfg.OIDCIssuer, Logger: logger})
+	if err != nil {
+		return err
+	}
 	tokens := secret.NewTokenAuthenticator(st)
 	handler := gateway.New(gateway.Options{
 		Logger:   logger,
 		Store:    st,
 		Policy:   engine,
 		Upstream: upstream,
+		Auth:     authn,
 		SCIM:     scim.NewHandler(st, tokens, logger),
+		Mounts:   []func(*gin.Engine){authn.Mount},
 	})
+	// Runs after the HTTP server has shut down: flushes the audit writer.
+	defer handler.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)

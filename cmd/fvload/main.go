@@ -1,0 +1,408 @@
+// Command fvload measures what the folkevakt gateway costs. In one run it
+// starts `folkevakt fregsim`, a plain httputil.ReverseProxy in front of it and
+// `folkevakt serve` (durable audit on) in front of the same fregsim, drives
+// single-person lookups with N concurrent clients for a fixed duration
+// against each, and prints throughput and p50/p99 for both, their ratio and
+// the p99 the gateway adds.
+//
+//	go run ./cmd/fvload -duration 20s -concurrency 32
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"folkevakt/gateway/auth"
+	"folkevakt/gateway/freg"
+	"folkevakt/policy/secret"
+	"folkevakt/store"
+	"folkevakt/store/sqlstore"
+)
+
+const (
+	orgNumber = "974760673"
+	kommunenr = "4627"
+	fregPath  = "/folkeregisteret/offentlig-med-hjemmel/api"
+)
+
+type config struct {
+	binary      string
+	duration    time.Duration
+	warmup      time.Duration
+	concurrency int
+	population  int
+	part        string
+	rounds      int
+	keep        bool
+	tmp         string
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.binary, "folkevakt", "", "folkevakt binary (default: go build ./cmd/folkevakt into a temporary directory)")
+	flag.DurationVar(&c.duration, "duration", 15*time.Second, "measured duration per target and round")
+	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "unmeasured warm-up per target")
+	flag.IntVar(&c.concurrency, "concurrency", 32, "concurrent clients")
+	flag.IntVar(&c.population, "population", 20000, "synthetic population of fregsim")
+	flag.StringVar(&c.part, "part", "", "part query value of every lookup (empty: person-basis)")
+	flag.IntVar(&c.rounds, "rounds", 1, "alternate proxy and gateway this many times (figures are per target over all rounds)")
+	flag.StringVar(&c.tmp, "tmp", "", "where to create the run's directory with the gateway's database (default: the system temporary directory); the disk's fsync latency is part of every gateway answer")
+	flag.BoolVar(&c.keep, "keep", false, "keep the data directory (with the audit log) and print its path")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: fvload [flags]\n\nLoad test: gateway vs a plain reverse proxy, both in front of the same fregsim.\n\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "fvload:", err)
+		os.Exit(1)
+	}
+}
+
+func run(c config) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir, err := os.MkdirTemp(c.tmp, "fvload-")
+	if err != nil {
+		return err
+	}
+	if c.keep {
+		fmt.Println("data directory:", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	if c.binary == "" {
+		c.binary = filepath.Join(dir, "folkevakt")
+		fmt.Println("building folkevakt …")
+		b := exec.Command("go", "build", "-o", c.binary, "./cmd/folkevakt")
+		b.Stdout, b.Stderr = os.Stdout, os.Stderr
+		if err := b.Run(); err != nil {
+			return fmt.Errorf("go build (run fvload from the repository root or pass -folkevakt): %w", err)
+		}
+	}
+
+	// 1. fregsim.
+	fregURL, err := start(ctx, c.binary, dir, nil, `fregsim listening on (http://\S+)`, "fregsim", "--addr", "127.0.0.1:0",
+		"--population", strconv.Itoa(c.population), "--kommunenummer", kommunenr, "--log-format", "text")
+	if err != nil {
+		return err
+	}
+	ids, err := personIDs(fregURL)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("fregsim at %s, %d identity numbers to look up\n", fregURL, len(ids))
+
+	// 2. The organisation, a role and an integration, provisioned in the
+	// database before serve loads its policy.
+	dataDir := filepath.Join(dir, "data")
+	roleID, integ, password, err := provision(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+
+	// 3. folkevakt serve in front of fregsim.
+	env := []string{"FOLKEVAKT_BOOTSTRAP_ORG=" + orgNumber + ":Storevik kommune:" + kommunenr}
+	gwURL, err := start(ctx, c.binary, dir, env, `folkevakt listening on (http://\S+)`, "serve", "--addr", "127.0.0.1:0",
+		"--data-dir", dataDir, "--upstream", fregURL, "--log-level", "warn", "--policy-model", "model.conf")
+	if err != nil {
+		return err
+	}
+	token, err := auth.MintMaskinportenToken(dataDir, orgNumber, 10*time.Minute)
+	if err != nil {
+		return err
+	}
+
+	// 4. The plain reverse proxy.
+	fu, _ := url.Parse(fregURL)
+	origin := &url.URL{Scheme: fu.Scheme, Host: fu.Host}
+	rp := httputil.NewSingleHostReverseProxy(origin)
+	rp.Transport = transport()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	psrv := &http.Server{Handler: rp}
+	go psrv.Serve(ln)
+	defer psrv.Close()
+	proxyBase := "http://" + ln.Addr().String() + fregPath
+
+	query := ""
+	if c.part != "" {
+		query = "?part=" + url.QueryEscape(c.part)
+	}
+	proxy := target{name: "proxy", url: func(id string) string { return proxyBase + "/v1/personer/" + id + query }}
+	gwBase := gwURL + "/folkeregister/api/v1/" + roleID + "/v1/personer/"
+	gateway := target{name: "gateway", url: func(id string) string { return gwBase + id + query }, header: http.Header{
+		"Integrasjonid":      {integ},
+		"Integrasjonpassord": {password},
+		"Authorization":      {"Bearer " + token},
+	}}
+	fmt.Printf("%d clients, %s per target and round after %s warm-up, %d round(s)\n", c.concurrency, c.duration, c.warmup, c.rounds)
+	var ps, gs []result
+	for i := 0; i < c.rounds; i++ {
+		for _, t := range []*target{&proxy, &gateway} {
+			if _, err := load(t, ids, c.concurrency, c.warmup); err != nil {
+				return err
+			}
+			r, err := load(t, ids, c.concurrency, c.duration)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  round %d %-8s %s\n", i+1, t.name, r)
+			if t == &proxy {
+				ps = append(ps, r)
+			} else {
+				gs = append(gs, r)
+			}
+		}
+	}
+	p, g := merge(ps), merge(gs)
+	fmt.Println()
+	fmt.Printf("proxy    %s\n", p)
+	fmt.Printf("gateway  %s\n", g)
+	fmt.Printf("throughput ratio gateway/proxy = %.3f (target ≥ 0.9)\n", g.rps()/p.rps())
+	fmt.Printf("added p99 = %s (target ≤ 2ms), added p50 = %s\n", (g.pct(99) - p.pct(99)).Round(time.Microsecond), (g.pct(50) - p.pct(50)).Round(time.Microsecond))
+	if avg, err := auditBatch(gwURL); err == nil {
+		fmt.Printf("audit: %s\n", avg)
+	}
+	return nil
+}
+
+// start runs a folkevakt subcommand and waits for the line announcing its URL.
+// Its log goes to <logDir>/<subcommand>.log.
+func start(ctx context.Context, bin, logDir string, env []string, announce string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	logf, err := os.Create(filepath.Join(logDir, args[0]+".log"))
+	if err != nil {
+		return "", err
+	}
+	cmd.Stderr = logf
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	re := regexp.MustCompile(announce)
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+		close(found)
+	}()
+	go func() { _ = cmd.Wait() }()
+	select {
+	case u, ok := <-found:
+		if !ok {
+			return "", fmt.Errorf("folkevakt %s exited before it was ready", args[0])
+		}
+		return u, nil
+	case <-time.After(2 * time.Minute):
+		return "", fmt.Errorf("folkevakt %s did not start", args[0])
+	}
+}
+
+// personIDs asks fregsim for the residents of the organisation's kommune.
+func personIDs(base string) ([]string, error) {
+	resp, err := http.Get(base + "/v1/personer/soek?kommunenummer=" + kommunenr + "&kjoenn=kvinne&maksTreff=10000")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var l struct {
+		FoedselsEllerDNummer []string `json:"foedselsEllerDNummer"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&l); err != nil || len(l.FoedselsEllerDNummer) == 0 {
+		return nil, fmt.Errorf("fregsim soek: %d %v", resp.StatusCode, err)
+	}
+	return l.FoedselsEllerDNummer, nil
+}
+
+func provision(ctx context.Context, dataDir string) (roleID, integrationID, password string, err error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", "", "", err
+	}
+	st, err := sqlstore.Open(ctx, sqlstore.Options{Path: filepath.Join(dataDir, "folkevakt.db")})
+	if err != nil {
+		return "", "", "", err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return "", "", "", err
+	}
+	org, err := st.CreateOrganisation(ctx, store.Organisation{OrgNumber: orgNumber, Name: "Storevik kommune", Kommunenummer: []string{kommunenr}})
+	if err != nil {
+		return "", "", "", err
+	}
+	t := st.Tenant(org.ID)
+	elements := slices.Clone(freg.PersonBasis)
+	role, err := t.CreateRole(ctx, store.Role{Name: "Oppslag", ServiceAreaID: "helse-omsorg", Usage: store.UsageWebAndM2M,
+		Purposes: []string{store.PurposeSearch}, Elements: elements, GradedAddresses: store.GradedHide})
+	if err != nil {
+		return "", "", "", err
+	}
+	password = secret.NewPassword()
+	hash, err := secret.Hash(password)
+	if err != nil {
+		return "", "", "", err
+	}
+	integ, err := t.CreateIntegration(ctx, store.Integration{Name: "fvload", OrgNumber: orgNumber, PasswordHash: hash})
+	if err != nil {
+		return "", "", "", err
+	}
+	if _, err := t.CreateGrant(ctx, store.Grant{RoleID: role.ID, Kind: store.SubjectIntegration, SubjectID: integ.ID}); err != nil {
+		return "", "", "", err
+	}
+	return role.ID, integ.ID, password, nil
+}
+
+func transport() *http.Transport {
+	return &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute, DisableCompression: true}
+}
+
+type target struct {
+	name   string
+	url    func(id string) string
+	header http.Header
+	client *http.Client
+}
+
+type result struct {
+	n       int
+	elapsed time.Duration
+	lat     []time.Duration // sorted
+}
+
+func (r result) rps() float64 { return float64(r.n) / r.elapsed.Seconds() }
+
+func (r result) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	i := int(float64(len(r.lat)-1) * p / 100)
+	return r.lat[i]
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("%8.0f req/s  p50 %7s  p99 %7s  (%d requests)", r.rps(), r.pct(50).Round(time.Microsecond), r.pct(99).Round(time.Microsecond), r.n)
+}
+
+func merge(rs []result) result {
+	var m result
+	for _, r := range rs {
+		m.n += r.n
+		m.elapsed += r.elapsed
+		m.lat = append(m.lat, r.lat...)
+	}
+	slices.Sort(m.lat)
+	return m
+}
+
+// load runs clients against t for d and fails on any answer but 200.
+func load(t *target, ids []string, clients int, d time.Duration) (result, error) {
+	if t.client == nil {
+		t.client = &http.Client{Transport: transport(), Timeout: 30 * time.Second}
+	}
+	var (
+		mu      sync.Mutex
+		all     []time.Duration
+		firstEr error
+		wg      sync.WaitGroup
+	)
+	start := time.Now()
+	deadline := start.Add(d)
+	for w := 0; w < clients; w++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, 1))
+			lat := make([]time.Duration, 0, 4096)
+			for time.Now().Before(deadline) {
+				req, _ := http.NewRequest("GET", t.url(ids[rng.IntN(len(ids))]), nil)
+				for k, v := range t.header {
+					req.Header[k] = v
+				}
+				t0 := time.Now()
+				resp, err := t.client.Do(req)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if err == nil && resp.StatusCode != http.StatusOK {
+						err = fmt.Errorf("%s answered %d", t.name, resp.StatusCode)
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					if firstEr == nil {
+						firstEr = err
+					}
+					mu.Unlock()
+					return
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		}(uint64(w) + 1)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if firstEr != nil {
+		return result{}, firstEr
+	}
+	slices.Sort(all)
+	return result{n: len(all), elapsed: elapsed, lat: all}, nil
+}
+
+// auditBatch reads the gateway's audit batch-size histogram.
+func auditBatch(base string) (string, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	val := func(name string) float64 {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				return f
+			}
+		}
+		return 0
+	}
+	sum, count := val("folkevakt_audit_batch_size_sum"), val("folkevakt_audit_batch_size_count")
+	if count == 0 {
+		return "", errors.New("no audit batches")
+	}
+	commit := time.Duration(val("folkevakt_audit_commit_duration_seconds_sum") / count * float64(time.Second))
+	return fmt.Sprintf("%.0f records in %.0f transactions, %.1f records per transaction, %s per transaction",
+		sum, count, sum/count, commit.Round(time.Microsecond)), nil
+}

@@ -1,0 +1,72 @@
+package gateway
+
+import (
+	"crypto/sha256"
+	"sync"
+	"time"
+
+	"folkevakt/gateway/auth"
+)
+
+// machineCache remembers successful machine authentications for a short
+// time. Verifying a Maskinporten token (RSA) and resolving the integration
+// cost more than the rest of a lookup; a fagsystem sends the same
+// credentials on every request. The key covers every credential, so a
+// changed password or token misses. Revocation does not wait for expiry:
+// grants and integrations are checked by the policy on every request; only
+// an old password or an expired token may keep working for up to the TTL.
+type machineCache struct {
+	ttl time.Duration
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[[32]byte]cachedPrincipal
+}
+
+type cachedPrincipal struct {
+	p       auth.Principal
+	expires time.Time
+}
+
+// machineCacheMax bounds memory; the map is cleared when it is full.
+const machineCacheMax = 4096
+
+func newMachineCache(ttl time.Duration, now func() time.Time) *machineCache {
+	return &machineCache{ttl: ttl, now: now, m: map[[32]byte]cachedPrincipal{}}
+}
+
+func machineKey(integrationID, password, bearer string) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(integrationID))
+	h.Write([]byte{0})
+	h.Write([]byte(password))
+	h.Write([]byte{0})
+	h.Write([]byte(bearer))
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+func (c *machineCache) get(k [32]byte) (auth.Principal, bool) {
+	if c.ttl <= 0 {
+		return auth.Principal{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if !ok || !c.now().Before(e.expires) {
+		return auth.Principal{}, false
+	}
+	return e.p, true
+}
+
+func (c *machineCache) put(k [32]byte, p auth.Principal) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= machineCacheMax {
+		clear(c.m)
+	}
+	c.m[k] = cachedPrincipal{p: p, expires: c.now().Add(c.ttl)}
+}
