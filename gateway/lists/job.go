@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -179,6 +180,64 @@ type job struct {
 
 	done, total int
 	lastSave    time.Time
+
+	// Persons written since the last audit record, and the writer that
+	// stores records while the job goes on (audit commits wait on fsync).
+	audited   []string
+	graded    bool
+	auditQ    chan store.AuditRecord
+	auditDone chan error
+	auditBad  atomic.Bool
+}
+
+// startAudit runs the audit writer; finishAudit waits until every record is
+// durable and reports the first failure.
+func (j *job) startAudit(ctx context.Context) {
+	q, done := make(chan store.AuditRecord, 2), make(chan error, 1)
+	j.auditQ, j.auditDone = q, done
+	go func() {
+		var err error
+		for r := range q {
+			if err == nil {
+				if err = j.s.o.Audit(ctx, r); err != nil {
+					j.auditBad.Store(true)
+				}
+			}
+		}
+		done <- err
+	}()
+}
+
+func (j *job) finishAudit() error {
+	if j.auditQ == nil {
+		return nil
+	}
+	close(j.auditQ)
+	j.auditQ = nil
+	if err := <-j.auditDone; err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// flushAudit queues one record for the persons written since the last one.
+func (j *job) flushAudit(ctx context.Context) error {
+	if j.auditBad.Load() {
+		return j.finishAudit()
+	}
+	if len(j.audited) == 0 {
+		return nil
+	}
+	r := j.s.record(j.caller, ActionListPersons, func(r *store.AuditRecord) {
+		r.Persons, r.Elements, r.GradedRevealed, r.Reason = j.audited, j.elements, j.graded, "order "+j.o.ID
+	})
+	j.audited, j.graded = nil, false
+	select {
+	case j.auditQ <- r:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (j *job) run(ctx context.Context, tmp string, orgKommuner []string) (rows int, err error) {
@@ -229,6 +288,8 @@ func (j *job) run(ctx context.Context, tmp string, orgKommuner []string) (rows i
 			_ = w.Close() // error path: only to release excelize's temp files
 		}
 	}()
+	j.startAudit(ctx)
+	defer func() { _ = j.finishAudit() }()
 	parts := j.parts()
 	wantParents := slices.Contains(j.elements, "foreldreansvar")
 	cells := make([]cell, len(cols))
@@ -252,7 +313,14 @@ func (j *job) run(ctx context.Context, tmp string, orgKommuner []string) (rows i
 					return 0, err
 				}
 			}
+			if err := j.flushAudit(ctx); err != nil {
+				return 0, err
+			}
 		}
+	}
+	// The file is published only once every person in it is audited.
+	if err := j.finishAudit(); err != nil {
+		return 0, err
 	}
 	err = w.Close()
 	w = nil
@@ -301,7 +369,7 @@ func (j *job) batch(ctx context.Context, id string, n int) (freg.ExtractBatch, e
 }
 
 // chunk looks up ≤ 1,000 persons, filters, reduces and writes them, and
-// audits the persons written.
+// notes them for the next audit record.
 func (j *job) chunk(ctx context.Context, ids, parts []string, wantParents bool, w fileWriter, cols []column, cells []cell) (int, error) {
 	res, err := j.s.o.Upstream.BulkLookup(ctx, ids, parts)
 	if err != nil {
@@ -309,8 +377,6 @@ func (j *job) chunk(ctx context.Context, ids, parts []string, wantParents bool, 
 	}
 	show := j.crit.VisGraderteAdresser
 	kept := make([]*freg.Person, 0, len(res))
-	written := make([]string, 0, len(res))
-	graded := false
 	for _, r := range res {
 		if r.Folkeregisterperson == nil {
 			continue // died or left between uttrekk and lookup: not in the list
@@ -320,8 +386,8 @@ func (j *job) chunk(ctx context.Context, ids, parts []string, wantParents bool, 
 			continue
 		}
 		kept = append(kept, p)
-		written = append(written, r.FoedselsEllerDNummer)
-		graded = graded || revealsGraded(p)
+		j.audited = append(j.audited, r.FoedselsEllerDNummer)
+		j.graded = j.graded || revealsGraded(p)
 	}
 	var parents map[string]*freg.Person
 	if wantParents {
@@ -340,14 +406,6 @@ func (j *job) chunk(ctx context.Context, ids, parts []string, wantParents bool, 
 		}
 		if err := w.Row(cells); err != nil {
 			return 0, fmt.Errorf("write row: %w", err)
-		}
-	}
-	if len(written) > 0 {
-		err := j.s.o.Audit(ctx, j.s.record(j.caller, ActionListPersons, func(r *store.AuditRecord) {
-			r.Persons, r.Elements, r.GradedRevealed, r.Reason = written, j.elements, graded, "order "+j.o.ID
-		}))
-		if err != nil {
-			return 0, fmt.Errorf("audit: %w", err)
 		}
 	}
 	return len(kept), nil
