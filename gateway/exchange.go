@@ -123,18 +123,22 @@ func (x *exchange) identify() error {
 		return nil
 	}
 	x.rec.SubjectKind = store.SubjectUser
-	if !hasBearer {
-		return &apiError{status: http.StatusUnauthorized, code: codeUnauthenticated, message: "missing bearer token"}
-	}
+	missing := &apiError{status: http.StatusUnauthorized, code: codeUnauthenticated, message: "missing bearer token"}
 	orgID, err := x.s.store.ResolveRoleOrg(x.ctx, x.rec.RoleID)
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound) && !hasBearer:
+		return missing
+	case errors.Is(err, store.ErrNotFound):
 		// No organisation to chain a record to; counted, not audited.
 		return forbidden(policy.ReasonUnknownRole, "no such role")
-	}
-	if err != nil {
+	case err != nil:
 		return x.internal(err, "resolve role")
 	}
+	// From here on the attempt is audited in the role's organisation.
 	x.orgID = orgID
+	if !hasBearer {
+		return missing
+	}
 	role, area, ok := x.s.policy.Role(orgID, x.rec.RoleID)
 	if !ok {
 		return forbidden(policy.ReasonUnknownRole, "no such role")

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -193,7 +194,7 @@ func (s *Server) search(x *exchange) (any, error) {
 	}
 	q, err := freg.ParseSearchQuery(v)
 	if err != nil {
-		return nil, badRequest(err.Error())
+		return nil, searchError(err)
 	}
 	x.rec.Criteria = criteriaJSON(q.Values())
 	if err := x.authorize(searchElements(q, nil), nil, false); err != nil {
@@ -212,19 +213,22 @@ func (s *Server) search(x *exchange) (any, error) {
 
 func (s *Server) uniqueSearch(x *exchange) (any, error) {
 	v := x.c.Request.URL.Query()
-	pr, err := parsePersonParams(url.Values{freg.ParamPart: v[freg.ParamPart], paramVisGraderte: v[paramVisGraderte]})
-	if err != nil {
-		return nil, err
-	}
-	crit := url.Values{}
+	own, crit := url.Values{}, url.Values{}
 	for k, vals := range v {
+		if k == paramVisGraderte || k == freg.ParamPart {
+			own[k] = vals
+		}
 		if k != paramVisGraderte {
 			crit[k] = vals
 		}
 	}
+	pr, err := parsePersonParams(own)
+	if err != nil {
+		return nil, err
+	}
 	q, err := freg.ParseSearchQuery(crit)
 	if err != nil {
-		return nil, badRequest(err.Error())
+		return nil, searchError(err)
 	}
 	x.rec.Criteria = criteriaJSON(q.Values())
 	if err := x.authorize(searchElements(q, pr.elements), pr.parts, len(pr.parts) == 0); err != nil {
@@ -395,6 +399,12 @@ func (s *Server) extractBatch(x *exchange) (any, error) {
 	x.rec.Persons = uniq(b.FoedselsEllerDNummer)
 	b.Feilmelding = freg.RedactIdentityNumbers(b.Feilmelding)
 	return b, nil
+}
+
+// searchError turns a ParseSearchQuery error (which names the parameter,
+// never its value) into a 400.
+func searchError(err error) error {
+	return badRequest(strings.TrimPrefix(err.Error(), freg.ErrInvalid.Error()+": "))
 }
 
 // searchElements are the elements a search reads: searching by a value is
