@@ -13,13 +13,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
 
-	"folkevakt/gateway/freg"
 	"folkevakt/store"
 )
 
@@ -33,6 +34,8 @@ type Options struct {
 	// PollInterval is how often Run looks for changes made by other
 	// instances (default 2 s); it bounds revocation delay across instances.
 	PollInterval time.Duration
+	// NoDecisionCache evaluates every query with Casbin (for measurements).
+	NoDecisionCache bool
 }
 
 // Engine answers policy questions for every organisation.
@@ -54,7 +57,25 @@ type orgPolicy struct {
 	roles    map[string]store.Role // by id
 	areas    map[string]store.ServiceArea
 	lastSeq  int64
+
+	// Decisions are cached: a fagsystem repeats the same question (its role,
+	// the same parts) thousands of times, and Casbin's per-call overhead
+	// dominates a decision. gen changes with every applied change, which
+	// makes every earlier entry stale; an allow also lapses when the grant
+	// it relied on expires.
+	gen       uint64
+	cache     sync.Map // key → cachedDecision
+	cacheSize atomic.Int64
 }
+
+type cachedDecision struct {
+	gen      uint64
+	until    time.Time // zero: no expiry
+	decision Decision
+}
+
+// maxCachedDecisions bounds the cache; past it the cache starts afresh.
+const maxCachedDecisions = 100_000
 
 // Subject is who asks: a SCIM user, a group (for explain) or an integration.
 type Subject struct {
@@ -173,8 +194,8 @@ func (e *Engine) build(snap store.PolicySnapshot) (*orgPolicy, error) {
 	enf.SetRoleManager(op.links)
 	enf.SetNamedRoleManager("g2", op.perms)
 	enf.AddFunction("holdsRole", op.holdsRole)
-	enf.AddFunction("rolePermits", op.rolePermits)
-	enf.AddFunction("elementsAllowed", op.elementsAllowed)
+	enf.AddFunction("permits", op.permits)
+	enf.AddFunction("mayRead", op.mayRead)
 	enf.SetAdapter(snapshotAdapter{snap: &snap})
 	if err := enf.LoadPolicy(); err != nil {
 		return nil, fmt.Errorf("policy: load: %w", err)
@@ -187,10 +208,10 @@ func (e *Engine) build(snap store.PolicySnapshot) (*orgPolicy, error) {
 	}
 	op.enforcer = enf
 	for _, u := range snap.ActiveUsers {
-		op.links.active[prefixUser+u] = struct{}{}
+		op.links.setLive(prefixUser+u, true)
 	}
 	for _, i := range snap.Integrations {
-		op.links.exists[prefixIntegration+i] = struct{}{}
+		op.links.setLive(prefixIntegration+i, true)
 	}
 	for _, g := range snap.Grants {
 		op.links.setGrant(subjectKey(g.Kind, g.SubjectID), prefixRole+g.RoleID, refOf(g))
@@ -223,50 +244,61 @@ func (op *orgPolicy) holdsRole(args ...interface{}) (interface{}, error) {
 	return ok, nil
 }
 
-// rolePermits is the matcher's view of g2 for purposes.
-func (op *orgPolicy) rolePermits(args ...interface{}) (interface{}, error) {
+// permits is the matcher's view of g2 for purposes.
+func (op *orgPolicy) permits(args ...interface{}) (interface{}, error) {
 	if len(args) != 2 {
-		return false, errors.New("rolePermits(role, purpose) takes two arguments")
+		return false, errors.New("permits(role, purpose) takes two arguments")
 	}
 	role, _ := args[0].(string)
 	purpose, _ := args[1].(string)
-	_, ok := op.perms.perms[role][prefixPurpose+purpose]
-	return ok, nil
+	return op.perms.hasPurpose(role, purpose), nil
 }
 
-// elementsAllowed is the matcher function: every requested element must be
-// in the role, and confidential ones need a tjenesteområde that allows them.
-func (op *orgPolicy) elementsAllowed(args ...interface{}) (interface{}, error) {
+// mayRead is the matcher's view of g2 for elements: every requested element
+// must be in the role, and confidential ones need a tjenesteområde that
+// allows them.
+func (op *orgPolicy) mayRead(args ...interface{}) (interface{}, error) {
 	if len(args) != 2 {
-		return false, errors.New("elementsAllowed(role, elements) takes two arguments")
+		return false, errors.New("mayRead(role, elements) takes two arguments")
 	}
 	role, _ := args[0].(string)
 	elements, ok := args[1].([]string)
 	if !ok {
-		return false, errors.New("elementsAllowed: elements must be a []string")
+		return false, errors.New("mayRead: elements must be a []string")
 	}
-	_, bad, _ := op.firstRefusedElement(role, elements)
-	return bad == "", nil
+	allowed := op.perms.elements[role]
+	if !op.confidentialAllowed(role) {
+		allowed &^= confidentialBits
+	}
+	for _, el := range elements {
+		if b := elementBit[el]; b == 0 || allowed&b == 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// confidentialAllowed reports whether the role's tjenesteområde may see
+// taushetsbelagte opplysninger.
+func (op *orgPolicy) confidentialAllowed(roleKey string) bool {
+	r, ok := op.roles[strings.TrimPrefix(roleKey, prefixRole)]
+	return ok && op.areas[r.ServiceAreaID].ConfidentialAllowed
 }
 
 // firstRefusedElement returns the first element the role may not read and why.
-func (op *orgPolicy) firstRefusedElement(roleKey string, elements []string) (reason, element, detail string) {
-	perms := op.perms.perms[roleKey]
-	r, ok := op.roles[roleKey[len(prefixRole):]]
-	confidentialOK := ok && op.areas[r.ServiceAreaID].ConfidentialAllowed
+func (op *orgPolicy) firstRefusedElement(roleKey string, elements []string) (reason, element string) {
+	inRole := op.perms.elements[roleKey]
+	confidentialOK := op.confidentialAllowed(roleKey)
 	for _, el := range elements {
-		if _, ok := perms[prefixElement+el]; !ok {
-			return ReasonElement, el, ""
+		b := elementBit[el]
+		if b == 0 || inRole&b == 0 {
+			return ReasonElement, el
 		}
-		meta, known := freg.LookupElement(el)
-		if !known {
-			return ReasonElement, el, ""
-		}
-		if meta.Confidential && !confidentialOK {
-			return ReasonConfidential, el, op.areas[r.ServiceAreaID].Name
+		if b&confidentialBits != 0 && !confidentialOK {
+			return ReasonConfidential, el
 		}
 	}
-	return "", "", ""
+	return "", ""
 }
 
 func (e *Engine) org(orgID string) *orgPolicy {
@@ -275,7 +307,9 @@ func (e *Engine) org(orgID string) *orgPolicy {
 	return e.orgs[orgID]
 }
 
-// Decide answers q for the organisation with one Casbin evaluation.
+// Decide answers q for the organisation: from the decision cache when the
+// same question was answered since the last change, else with one Casbin
+// evaluation.
 func (e *Engine) Decide(orgID string, q Query) Decision {
 	op := e.org(orgID)
 	if op == nil {
@@ -283,9 +317,53 @@ func (e *Engine) Decide(orgID string, q Query) Decision {
 	}
 	op.mu.RLock()
 	defer op.mu.RUnlock()
+	if e.opts.NoDecisionCache {
+		d, _ := e.evaluate(op, q)
+		return d
+	}
+	key := cacheKey(q)
+	if v, ok := op.cache.Load(key); ok {
+		c := v.(*cachedDecision)
+		if c.gen == op.gen && (c.until.IsZero() || e.opts.Now().Before(c.until)) {
+			return c.decision
+		}
+	}
+	d, until := e.evaluate(op, q)
+	if op.cacheSize.Add(1) > maxCachedDecisions {
+		op.cache.Clear()
+		op.cacheSize.Store(1)
+	}
+	op.cache.Store(key, &cachedDecision{gen: op.gen, until: until, decision: d})
+	return d
+}
+
+func cacheKey(q Query) string {
+	var b strings.Builder
+	n := len(q.Subject.Kind) + len(q.Subject.ID) + len(q.RoleID) + len(q.Purpose) + 4
+	for _, el := range q.Elements {
+		n += len(el) + 1
+	}
+	b.Grow(n)
+	b.WriteString(q.Subject.Kind)
+	b.WriteByte(0)
+	b.WriteString(q.Subject.ID)
+	b.WriteByte(0)
+	b.WriteString(q.RoleID)
+	b.WriteByte(0)
+	b.WriteString(q.Purpose)
+	for _, el := range q.Elements {
+		b.WriteByte(0)
+		b.WriteString(el)
+	}
+	return b.String()
+}
+
+// evaluate asks Casbin. For an allow it also returns when the grant it
+// rests on expires (zero: never).
+func (e *Engine) evaluate(op *orgPolicy, q Query) (Decision, time.Time) {
 	role, ok := op.roles[q.RoleID]
 	if !ok {
-		return Decision{Reason: ReasonUnknownRole}
+		return Decision{Reason: ReasonUnknownRole}, time.Time{}
 	}
 	d := Decision{Role: role, Area: op.areas[role.ServiceAreaID]}
 	elements := q.Elements
@@ -296,14 +374,15 @@ func (e *Engine) Decide(orgID string, q Query) Decision {
 	if err != nil {
 		e.log.Error("policy evaluation failed", "err", err)
 		d.Reason = ReasonPolicyEvaluation
-		return d
+		return d, time.Time{}
 	}
-	if allowed {
-		d.Allowed = true
-		return d
+	if !allowed {
+		d.Reason, d.Detail = op.denyReason(q)
+		return d, time.Time{}
 	}
-	d.Reason, d.Detail = op.denyReason(q)
-	return d
+	d.Allowed = true
+	g, _, _ := op.links.path(q.Subject.key(), prefixRole+q.RoleID)
+	return d, g.expires
 }
 
 // denyReason finds the first rule a denied query breaks (cheap; deny path only).
@@ -312,11 +391,10 @@ func (op *orgPolicy) denyReason(q Query) (string, string) {
 	if _, _, ok := op.links.path(q.Subject.key(), roleKey); !ok {
 		return ReasonNotGranted, ""
 	}
-	if _, ok := op.perms.perms[roleKey][prefixPurpose+q.Purpose]; !ok {
+	if !op.perms.hasPurpose(roleKey, q.Purpose) {
 		return ReasonPurpose, q.Purpose
 	}
-	reason, el, _ := op.firstRefusedElement(roleKey, q.Elements)
-	return reason, el
+	return op.firstRefusedElement(roleKey, q.Elements)
 }
 
 // Role returns a role and its tjenesteområde as the engine sees them now.
@@ -376,6 +454,7 @@ func (e *Engine) Apply(c store.Change) {
 		return
 	}
 	op.lastSeq = c.Seq
+	op.gen++
 	if err := op.apply(c); err != nil {
 		e.log.Error("policy: cannot apply change", "seq", c.Seq, "entity", c.Entity, "action", c.Action, "err", err)
 	}
@@ -393,11 +472,7 @@ func (op *orgPolicy) apply(c store.Change) error {
 		if err := json.Unmarshal(c.After, &u); err != nil {
 			return err
 		}
-		if u.Active {
-			op.links.active[key] = struct{}{}
-		} else {
-			delete(op.links.active, key)
-		}
+		op.links.setLive(key, u.Active)
 	case store.EntityGroup:
 		if c.Action == store.ActionDelete {
 			op.links.removeSubject(prefixGroup + c.EntityID)
@@ -416,7 +491,7 @@ func (op *orgPolicy) apply(c store.Change) error {
 		}
 	case store.EntityRole:
 		key := prefixRole + c.EntityID
-		delete(op.perms.perms, key)
+		op.perms.removeRole(key)
 		if c.Action == store.ActionDelete {
 			delete(op.roles, c.EntityID)
 			op.links.removeRole(key)
@@ -443,7 +518,7 @@ func (op *orgPolicy) apply(c store.Change) error {
 		g.ID = c.EntityID
 		subject, role := subjectKey(g.Kind, g.SubjectID), prefixRole+g.RoleID
 		if c.Action == store.ActionDelete {
-			op.links.removeGrant(subject, role, g.ID)
+			op.links.removeGrant(subject, g.ID)
 		} else {
 			op.links.setGrant(subject, role, refOf(g))
 		}
@@ -452,7 +527,7 @@ func (op *orgPolicy) apply(c store.Change) error {
 		if c.Action == store.ActionDelete {
 			op.links.removeSubject(key)
 		} else {
-			op.links.exists[key] = struct{}{}
+			op.links.setLive(key, true)
 		}
 	case store.EntityServiceArea:
 		var a store.ServiceArea

@@ -61,10 +61,10 @@ func (e *Engine) Explain(orgID string, q Query) Explanation {
 	} else if live {
 		x.Steps = append(x.Steps, Step{Rule: "grant", Detail: "no valid grant of the role to the subject or any of its groups (none, revoked or expired)"})
 	}
-	_, hasPurpose := op.perms.perms[roleKey][prefixPurpose+q.Purpose]
+	hasPurpose := op.perms.hasPurpose(roleKey, q.Purpose)
 	x.Steps = append(x.Steps, Step{Rule: "purpose", OK: hasPurpose, Detail: "bruksområde " + q.Purpose})
 	for _, el := range q.Elements {
-		_, inRole := op.perms.perms[roleKey][prefixElement+el]
+		inRole, _ := op.perms.HasLink(roleKey, prefixElement+el)
 		meta, known := freg.LookupElement(el)
 		s := Step{Rule: "element", OK: inRole && known, Detail: fmt.Sprintf("element %s is in the role", el)}
 		if !s.OK {

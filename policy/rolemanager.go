@@ -2,14 +2,17 @@ package policy
 
 import (
 	"errors"
+	"math/bits"
 	"strings"
 	"time"
 
 	"github.com/casbin/casbin/v2/log"
 	"github.com/casbin/casbin/v2/rbac"
+
+	"folkevakt/gateway/freg"
 )
 
-// Subject prefixes. Ids of different kinds may collide (all are UUIDs the
+// Name prefixes. Ids of different kinds may collide (all are UUIDs the
 // outside world can choose), so every name in the role managers is prefixed.
 const (
 	prefixUser        = "user:"
@@ -30,20 +33,27 @@ type grantRef struct {
 
 func (g grantRef) validAt(t time.Time) bool { return g.expires.IsZero() || t.Before(g.expires) }
 
+type grantLink struct {
+	role uint32
+	ref  grantRef
+}
+
 // subjectLinks is the role manager behind `g`: memberships user→group and
-// grants subject→role. Memberships of inactive users are kept but the user
-// is absent from active, so every link of theirs fails at once and comes back
-// on reactivation. HasLink costs one lookup per group of the user.
+// grants subject→role. Names are interned to dense indexes so that a
+// decision costs two string lookups (subject, role) and then walks small
+// slices, whatever the number of users and memberships. Memberships of an
+// inactive user are kept but the user is not live, so all its links fail at
+// once and come back on reactivation.
 //
-// It is not safe for concurrent mutation; the Engine serialises writers and
-// lets readers in under its RWMutex.
+// Not safe for concurrent mutation; the Engine serialises writers and lets
+// readers in under its RWMutex.
 type subjectLinks struct {
 	now      func() time.Time
-	active   map[string]struct{}              // "user:<id>" of active users
-	exists   map[string]struct{}              // "integration:<id>" of existing integrations
-	memberOf map[string][]string              // "user:<id>" → "group:<id>"…
-	grants   map[string]map[string][]grantRef // subject → "role:<id>" → grants
-	intern   map[string]string                // shares one copy of each group name
+	index    map[string]uint32
+	names    []string
+	live     []bool        // users: active; integrations: exist; groups: always
+	memberOf [][]uint32    // user → groups
+	grants   [][]grantLink // subject → roles
 }
 
 func newSubjectLinks(now func() time.Time) *subjectLinks {
@@ -53,36 +63,38 @@ func newSubjectLinks(now func() time.Time) *subjectLinks {
 }
 
 func (l *subjectLinks) Clear() error {
-	l.active = map[string]struct{}{}
-	l.exists = map[string]struct{}{}
-	l.memberOf = map[string][]string{}
-	l.grants = map[string]map[string][]grantRef{}
-	l.intern = map[string]string{}
+	l.index = map[string]uint32{}
+	l.names, l.live, l.memberOf, l.grants = nil, nil, nil, nil
 	return nil
 }
 
-func (l *subjectLinks) internName(s string) string {
-	if v, ok := l.intern[s]; ok {
-		return v
+// intern returns the index of name, adding it if new. Groups are live from
+// the start: they have no state of their own.
+func (l *subjectLinks) intern(name string) uint32 {
+	if i, ok := l.index[name]; ok {
+		return i
 	}
-	l.intern[s] = s
-	return s
+	i := uint32(len(l.names))
+	l.index[name] = i
+	l.names = append(l.names, name)
+	l.live = append(l.live, strings.HasPrefix(name, prefixGroup))
+	l.memberOf = append(l.memberOf, nil)
+	l.grants = append(l.grants, nil)
+	return i
 }
 
+func (l *subjectLinks) setLive(name string, live bool) { l.live[l.intern(name)] = live }
+
 // AddLink is called by Casbin while building links from the adapter's lines:
-// user→group is a membership, anything→role a grant without metadata (the
-// engine attaches grant ids and expiry right after, see setGrant).
+// user→group is a membership, anything→role a grant placeholder (the engine
+// attaches grant ids and expiry right after, see setGrant).
 func (l *subjectLinks) AddLink(name1, name2 string, _ ...string) error {
 	switch {
 	case strings.HasPrefix(name2, prefixGroup):
 		l.addMember(name1, name2)
 	case strings.HasPrefix(name2, prefixRole):
-		if l.grants[name1] == nil {
-			l.grants[name1] = map[string][]grantRef{}
-		}
-		if _, ok := l.grants[name1][name2]; !ok {
-			l.grants[name1][name2] = nil
-		}
+		l.intern(name1)
+		l.intern(name2)
 	default:
 		return errUnsupported
 	}
@@ -90,86 +102,93 @@ func (l *subjectLinks) AddLink(name1, name2 string, _ ...string) error {
 }
 
 func (l *subjectLinks) addMember(user, group string) {
-	group = l.internName(group)
-	for _, g := range l.memberOf[user] {
-		if g == group {
+	u, g := l.intern(user), l.intern(group)
+	for _, x := range l.memberOf[u] {
+		if x == g {
 			return
 		}
 	}
-	l.memberOf[user] = append(l.memberOf[user], group)
+	l.memberOf[u] = append(l.memberOf[u], g)
 }
 
 func (l *subjectLinks) removeMember(user, group string) {
-	gs := l.memberOf[user]
-	for i, g := range gs {
-		if g == group {
+	u, ok1 := l.index[user]
+	g, ok2 := l.index[group]
+	if !ok1 || !ok2 {
+		return
+	}
+	gs := l.memberOf[u]
+	for i, x := range gs {
+		if x == g {
 			gs[i] = gs[len(gs)-1]
-			gs = gs[:len(gs)-1]
-			break
-		}
-	}
-	if len(gs) == 0 {
-		delete(l.memberOf, user)
-	} else {
-		l.memberOf[user] = gs
-	}
-}
-
-// setGrant records grant g of role to subject (replacing one with the same id).
-func (l *subjectLinks) setGrant(subject, role string, g grantRef) {
-	if l.grants[subject] == nil {
-		l.grants[subject] = map[string][]grantRef{}
-	}
-	refs := l.grants[subject][role]
-	for i, r := range refs {
-		if r.id == g.id || r.id == "" {
-			refs[i] = g
-			l.grants[subject][role] = refs
+			l.memberOf[u] = gs[:len(gs)-1]
 			return
 		}
 	}
-	l.grants[subject][role] = append(refs, g)
 }
 
-func (l *subjectLinks) removeGrant(subject, role, id string) {
-	refs := l.grants[subject][role]
-	out := refs[:0]
-	for _, r := range refs {
-		if r.id != id {
-			out = append(out, r)
+// setGrant records grant ref of role to subject (replacing one with the same id).
+func (l *subjectLinks) setGrant(subject, role string, ref grantRef) {
+	s, r := l.intern(subject), l.intern(role)
+	for i, gl := range l.grants[s] {
+		if gl.ref.id == ref.id {
+			l.grants[s][i] = grantLink{r, ref}
+			return
 		}
 	}
-	if len(out) == 0 {
-		delete(l.grants[subject], role)
-		if len(l.grants[subject]) == 0 {
-			delete(l.grants, subject)
-		}
+	l.grants[s] = append(l.grants[s], grantLink{r, ref})
+}
+
+func (l *subjectLinks) removeGrant(subject, id string) {
+	s, ok := l.index[subject]
+	if !ok {
 		return
 	}
-	l.grants[subject][role] = out
+	out := l.grants[s][:0]
+	for _, gl := range l.grants[s] {
+		if gl.ref.id != id {
+			out = append(out, gl)
+		}
+	}
+	l.grants[s] = out
 }
 
 // removeSubject drops every link of a deleted user, group or integration.
 func (l *subjectLinks) removeSubject(subject string) {
-	delete(l.active, subject)
-	delete(l.exists, subject)
-	delete(l.grants, subject)
-	delete(l.memberOf, subject)
+	s, ok := l.index[subject]
+	if !ok {
+		return
+	}
+	l.live[s] = false
+	l.grants[s] = nil
+	l.memberOf[s] = nil
 	if strings.HasPrefix(subject, prefixGroup) {
-		for user := range l.memberOf {
-			l.removeMember(user, subject)
+		for u, gs := range l.memberOf {
+			for i, g := range gs {
+				if g == s {
+					gs[i] = gs[len(gs)-1]
+					l.memberOf[u] = gs[:len(gs)-1]
+					break
+				}
+			}
 		}
-		delete(l.intern, subject)
 	}
 }
 
 // removeRole drops every grant of a deleted role.
 func (l *subjectLinks) removeRole(role string) {
-	for subject, roles := range l.grants {
-		delete(roles, role)
-		if len(roles) == 0 {
-			delete(l.grants, subject)
+	r, ok := l.index[role]
+	if !ok {
+		return
+	}
+	for s, gls := range l.grants {
+		out := gls[:0]
+		for _, gl := range gls {
+			if gl.role != r {
+				out = append(out, gl)
+			}
 		}
+		l.grants[s] = out
 	}
 }
 
@@ -178,7 +197,17 @@ func (l *subjectLinks) DeleteLink(name1, name2 string, _ ...string) error {
 	case strings.HasPrefix(name2, prefixGroup):
 		l.removeMember(name1, name2)
 	case strings.HasPrefix(name2, prefixRole):
-		delete(l.grants[name1], name2)
+		s, ok1 := l.index[name1]
+		r, ok2 := l.index[name2]
+		if ok1 && ok2 {
+			out := l.grants[s][:0]
+			for _, gl := range l.grants[s] {
+				if gl.role != r {
+					out = append(out, gl)
+				}
+			}
+			l.grants[s] = out
+		}
 	default:
 		return errUnsupported
 	}
@@ -187,22 +216,14 @@ func (l *subjectLinks) DeleteLink(name1, name2 string, _ ...string) error {
 
 // subjectLive reports whether a subject can hold links at all right now.
 func (l *subjectLinks) subjectLive(subject string) bool {
-	switch {
-	case strings.HasPrefix(subject, prefixUser):
-		_, ok := l.active[subject]
-		return ok
-	case strings.HasPrefix(subject, prefixIntegration):
-		_, ok := l.exists[subject]
-		return ok
-	}
-	return true // groups have no state of their own
+	s, ok := l.index[subject]
+	return ok && l.live[s]
 }
 
-// validGrant returns a currently valid grant of role to subject.
-func (l *subjectLinks) validGrant(subject, role string, t time.Time) (grantRef, bool) {
-	for _, g := range l.grants[subject][role] {
-		if g.id != "" && g.validAt(t) {
-			return g, true
+func validGrant(gls []grantLink, role uint32, t time.Time) (grantRef, bool) {
+	for _, gl := range gls {
+		if gl.role == role && gl.ref.id != "" && gl.ref.validAt(t) {
+			return gl.ref, true
 		}
 	}
 	return grantRef{}, false
@@ -218,16 +239,21 @@ func (l *subjectLinks) HasLink(subject, role string, _ ...string) (bool, error) 
 // path returns the grant that lets subject act in role and the group it came
 // through ("" for a direct grant).
 func (l *subjectLinks) path(subject, role string) (grantRef, string, bool) {
-	if !l.subjectLive(subject) {
+	s, ok := l.index[subject]
+	if !ok || !l.live[s] {
+		return grantRef{}, "", false
+	}
+	r, ok := l.index[role]
+	if !ok {
 		return grantRef{}, "", false
 	}
 	t := l.now()
-	if g, ok := l.validGrant(subject, role, t); ok {
+	if g, ok := validGrant(l.grants[s], r, t); ok {
 		return g, "", true
 	}
-	for _, group := range l.memberOf[subject] {
-		if g, ok := l.validGrant(group, role, t); ok {
-			return g, group, true
+	for _, group := range l.memberOf[s] {
+		if g, ok := validGrant(l.grants[group], r, t); ok {
+			return g, l.names[group], true
 		}
 	}
 	return grantRef{}, "", false
@@ -239,25 +265,24 @@ func (l *subjectLinks) BuildRelationship(name1, name2 string, domain ...string) 
 
 // GetRoles returns the roles subject may act in now.
 func (l *subjectLinks) GetRoles(subject string, _ ...string) ([]string, error) {
-	if !l.subjectLive(subject) {
+	s, ok := l.index[subject]
+	if !ok || !l.live[s] {
 		return nil, nil
 	}
 	t := l.now()
-	seen := map[string]bool{}
+	seen := map[uint32]bool{}
 	var out []string
-	collect := func(s string) {
-		for role, refs := range l.grants[s] {
-			for _, g := range refs {
-				if g.id != "" && g.validAt(t) && !seen[role] {
-					seen[role] = true
-					out = append(out, role)
-				}
+	collect := func(x uint32) {
+		for _, gl := range l.grants[x] {
+			if gl.ref.id != "" && gl.ref.validAt(t) && !seen[gl.role] {
+				seen[gl.role] = true
+				out = append(out, l.names[gl.role])
 			}
 		}
 	}
-	collect(subject)
-	for _, group := range l.memberOf[subject] {
-		collect(group)
+	collect(s)
+	for _, g := range l.memberOf[s] {
+		collect(g)
 	}
 	return out, nil
 }
@@ -280,10 +305,35 @@ func (l *subjectLinks) DeleteDomain(string) error                       { return
 
 var _ rbac.RoleManager = (*subjectLinks)(nil)
 
+// Element and purpose bits. The catalogue has fewer than 64 elements, so a
+// role's elements are one word and checking five elements is five small
+// lookups and bit tests.
+var (
+	elementBit       = map[string]uint64{}
+	confidentialBits uint64
+	purposeBit       = map[string]uint8{}
+)
+
+func init() {
+	if len(freg.Elements) > 64 {
+		panic("policy: element catalogue outgrew the 64-bit element set")
+	}
+	for i, e := range freg.Elements {
+		elementBit[e.Name] = 1 << i
+		if e.Confidential {
+			confidentialBits |= 1 << i
+		}
+	}
+	for i, p := range []string{"search", "citizen-lists", "events"} {
+		purposeBit[p] = 1 << i
+	}
+}
+
 // rolePermissions is the role manager behind `g2`: role → "purpose:…" and
-// "element:…".
+// "element:…", held as bit sets per role.
 type rolePermissions struct {
-	perms map[string]map[string]struct{}
+	purposes map[string]uint8
+	elements map[string]uint64
 }
 
 func newRolePermissions() *rolePermissions {
@@ -293,26 +343,55 @@ func newRolePermissions() *rolePermissions {
 }
 
 func (p *rolePermissions) Clear() error {
-	p.perms = map[string]map[string]struct{}{}
+	p.purposes = map[string]uint8{}
+	p.elements = map[string]uint64{}
 	return nil
 }
 
 func (p *rolePermissions) AddLink(role, perm string, _ ...string) error {
-	if p.perms[role] == nil {
-		p.perms[role] = map[string]struct{}{}
+	switch {
+	case strings.HasPrefix(perm, prefixPurpose):
+		p.purposes[role] |= purposeBit[perm[len(prefixPurpose):]]
+	case strings.HasPrefix(perm, prefixElement):
+		p.elements[role] |= elementBit[perm[len(prefixElement):]]
+	default:
+		return errUnsupported
 	}
-	p.perms[role][perm] = struct{}{}
 	return nil
 }
 
 func (p *rolePermissions) DeleteLink(role, perm string, _ ...string) error {
-	delete(p.perms[role], perm)
+	switch {
+	case strings.HasPrefix(perm, prefixPurpose):
+		p.purposes[role] &^= purposeBit[perm[len(prefixPurpose):]]
+	case strings.HasPrefix(perm, prefixElement):
+		p.elements[role] &^= elementBit[perm[len(prefixElement):]]
+	default:
+		return errUnsupported
+	}
 	return nil
 }
 
+func (p *rolePermissions) removeRole(role string) {
+	delete(p.purposes, role)
+	delete(p.elements, role)
+}
+
 func (p *rolePermissions) HasLink(role, perm string, _ ...string) (bool, error) {
-	_, ok := p.perms[role][perm]
-	return ok, nil
+	switch {
+	case strings.HasPrefix(perm, prefixPurpose):
+		b := purposeBit[perm[len(prefixPurpose):]]
+		return b != 0 && p.purposes[role]&b != 0, nil
+	case strings.HasPrefix(perm, prefixElement):
+		b := elementBit[perm[len(prefixElement):]]
+		return b != 0 && p.elements[role]&b != 0, nil
+	}
+	return false, nil
+}
+
+func (p *rolePermissions) hasPurpose(role, purpose string) bool {
+	b := purposeBit[purpose]
+	return b != 0 && p.purposes[role]&b != 0
 }
 
 func (p *rolePermissions) BuildRelationship(a, b string, d ...string) error {
@@ -320,9 +399,14 @@ func (p *rolePermissions) BuildRelationship(a, b string, d ...string) error {
 }
 
 func (p *rolePermissions) GetRoles(role string, _ ...string) ([]string, error) {
-	out := make([]string, 0, len(p.perms[role]))
-	for perm := range p.perms[role] {
-		out = append(out, perm)
+	var out []string
+	for name, b := range purposeBit {
+		if p.purposes[role]&b != 0 {
+			out = append(out, prefixPurpose+name)
+		}
+	}
+	for m := p.elements[role]; m != 0; m &= m - 1 {
+		out = append(out, prefixElement+freg.Elements[bits.TrailingZeros64(m)].Name)
 	}
 	return out, nil
 }
