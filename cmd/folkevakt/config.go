@@ -27,6 +27,7 @@ type serveConfig struct {
 	PopulationSeed int64
 	Maskinporten   string
 	OIDCIssuer     string
+	OIDCAudience   string
 	LogFormat      string
 	LogLevel       string
 	AutoMigrate    bool
@@ -56,6 +57,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.PopulationSeed, "population-seed", 1, "seed of the embedded synthetic register")
 	fs.StringVar(&c.Maskinporten, "maskinporten", "dev", "'dev' (local dev issuer, keys in data-dir) or a Maskinporten issuer URL whose JWKS is fetched")
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", "dev", "issuer of employee ID tokens: 'dev' or e.g. an Entra ID issuer URL")
+	fs.StringVar(&c.OIDCAudience, "oidc-audience", "", "expected aud of employee ID tokens (the Entra application's client id); 'folkevakt' with --oidc-issuer dev")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "application log format: json or text")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&c.AutoMigrate, "auto-migrate", true, "apply pending database migrations at start (turn off when several instances share a database and run 'folkevakt migrate' once)")
@@ -103,6 +105,9 @@ func (c *serveConfig) validate() error {
 		if err := checkURL(c.OIDCIssuer); err != nil {
 			bad("oidc-issuer", "want 'dev' or an issuer URL: %v", err)
 		}
+	}
+	if c.OIDCIssuer != "dev" && c.OIDCAudience == "" {
+		bad("oidc-audience", "required when --oidc-issuer is an issuer URL")
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		bad("log-format", "%q is not json or text", c.LogFormat)
