@@ -76,6 +76,11 @@ func New(st Appender, o Options) *Writer {
 func (w *Writer) Write(ctx context.Context, rec store.AuditRecord) (store.AuditRecord, error) {
 	p := &pending{rec: rec, out: make(chan result, 1)}
 	select {
+	case <-w.quit:
+		return store.AuditRecord{}, ErrClosed
+	default:
+	}
+	select {
 	case w.in <- p:
 	case <-w.quit:
 		return store.AuditRecord{}, ErrClosed
@@ -85,6 +90,14 @@ func (w *Writer) Write(ctx context.Context, rec store.AuditRecord) (store.AuditR
 	select {
 	case r := <-p.out:
 		return r.rec, r.err
+	case <-w.done:
+		// The loop may have finished just before taking p: not written.
+		select {
+		case r := <-p.out:
+			return r.rec, r.err
+		default:
+			return store.AuditRecord{}, ErrClosed
+		}
 	case <-ctx.Done():
 		return store.AuditRecord{}, ctx.Err()
 	}
