@@ -81,6 +81,7 @@ func main() {
 func run(c config) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var children sync.WaitGroup
 	dir, err := os.MkdirTemp(c.tmp, "fvload-")
 	if err != nil {
 		return err
@@ -90,6 +91,13 @@ func run(c config) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
+	// Children are killed and waited for before the directory goes:
+	// otherwise the process exits before exec's kill goroutine runs, and
+	// fregsim and serve outlive the run, holding memory and ports.
+	defer func() {
+		cancel()
+		children.Wait()
+	}()
 	if c.binary == "" {
 		c.binary = filepath.Join(dir, "folkevakt")
 		fmt.Println("building folkevakt …")
@@ -101,7 +109,7 @@ func run(c config) error {
 	}
 
 	// 1. fregsim.
-	fregURL, err := start(ctx, c.binary, dir, nil, `fregsim listening on (http://\S+)`, "fregsim", "--addr", "127.0.0.1:0",
+	fregURL, err := start(ctx, &children, c.binary, dir, nil, `fregsim listening on (http://\S+)`, "fregsim", "--addr", "127.0.0.1:0",
 		"--population", strconv.Itoa(c.population), "--kommunenummer", kommunenr, "--log-format", "text")
 	if err != nil {
 		return err
@@ -122,7 +130,7 @@ func run(c config) error {
 
 	// 3. folkevakt serve in front of fregsim.
 	env := []string{"FOLKEVAKT_BOOTSTRAP_ORG=" + orgNumber + ":Storevik kommune:" + kommunenr}
-	gwURL, err := start(ctx, c.binary, dir, env, `folkevakt listening on (http://\S+)`, "serve", "--addr", "127.0.0.1:0",
+	gwURL, err := start(ctx, &children, c.binary, dir, env, `folkevakt listening on (http://\S+)`, "serve", "--addr", "127.0.0.1:0",
 		"--data-dir", dataDir, "--upstream", fregURL, "--log-level", "warn", "--policy-model", "model.conf")
 	if err != nil {
 		return err
@@ -190,7 +198,7 @@ func run(c config) error {
 
 // start runs a folkevakt subcommand and waits for the line announcing its URL.
 // Its log goes to <logDir>/<subcommand>.log.
-func start(ctx context.Context, bin, logDir string, env []string, announce string, args ...string) (string, error) {
+func start(ctx context.Context, children *sync.WaitGroup, bin, logDir string, env []string, announce string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	logf, err := os.Create(filepath.Join(logDir, args[0]+".log"))
@@ -216,7 +224,7 @@ func start(ctx context.Context, bin, logDir string, env []string, announce strin
 		}
 		close(found)
 	}()
-	go func() { _ = cmd.Wait() }()
+	children.Go(func() { _ = cmd.Wait() })
 	select {
 	case u, ok := <-found:
 		if !ok {
