@@ -64,20 +64,7 @@ type handler func(x *exchange) (any, error)
 // and the answer.
 func (s *Server) handle(purpose string, h handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		x := &exchange{s: s, c: c, ctx: c.Request.Context(), purpose: purpose, path: c.Request.URL.Path}
-		if id := c.Param("id"); id != "" {
-			// The person segment is redacted whatever its shape: a mistyped
-			// number is still personal data.
-			x.path = strings.Replace(x.path, "/personer/"+id, "/personer/[redacted]", 1)
-		}
-		x.rec = store.AuditRecord{
-			Time:      s.now(),
-			RequestID: RequestID(x.ctx),
-			RoleID:    c.Param("rolleId"),
-			Purpose:   purpose,
-			Action:    c.Request.Method + " " + c.FullPath(),
-		}
-		c.Set(keyRoleID, x.rec.RoleID)
+		x := s.newExchange(c, purpose)
 		if err := x.identify(); err != nil {
 			x.finish(nil, err)
 			return
@@ -85,6 +72,25 @@ func (s *Server) handle(purpose string, h handler) gin.HandlerFunc {
 		body, err := h(x)
 		x.finish(body, err)
 	}
+}
+
+// newExchange starts the audit record of a request.
+func (s *Server) newExchange(c *gin.Context, purpose string) *exchange {
+	x := &exchange{s: s, c: c, ctx: c.Request.Context(), purpose: purpose, path: c.Request.URL.Path}
+	if id := c.Param("id"); id != "" {
+		// The person segment is redacted whatever its shape: a mistyped
+		// number is still personal data.
+		x.path = strings.Replace(x.path, "/personer/"+id, "/personer/[redacted]", 1)
+	}
+	x.rec = store.AuditRecord{
+		Time:      s.now(),
+		RequestID: RequestID(x.ctx),
+		RoleID:    c.Param("rolleId"),
+		Purpose:   purpose,
+		Action:    c.Request.Method + " " + c.FullPath(),
+	}
+	c.Set(keyRoleID, x.rec.RoleID)
+	return x
 }
 
 // identify authenticates the caller and finds the role in the caller's

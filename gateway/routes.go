@@ -96,11 +96,19 @@ func parsePersonParams(v url.Values, allowed ...string) (personRequest, error) {
 
 // rules turns an allowed person request into reduction rules.
 func (x *exchange) rules(pr personRequest) reduce.Rules {
-	conf := x.area.ConfidentialAllowed
+	return rulesFor(x.role, x.area, pr.sel, pr.reveal)
+}
+
+// rulesFor is the one statement of the reduction rules of a role: graded
+// addresses are revealed only in a tjenesteområde with confidential access,
+// and then when asked for (visGraderteAdresser=true) or when the role shows
+// them by default.
+func rulesFor(role store.Role, area store.ServiceArea, sel freg.Selection, reveal bool) reduce.Rules {
+	conf := area.ConfidentialAllowed
 	return reduce.Rules{
-		Selection:    pr.sel,
+		Selection:    sel,
 		Confidential: conf,
-		RevealGraded: conf && (pr.reveal || x.role.GradedAddresses == store.GradedShow),
+		RevealGraded: conf && (reveal || role.GradedAddresses == store.GradedShow),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"folkevakt/gateway/audit"
 	"folkevakt/gateway/freg"
+	"folkevakt/gateway/lists"
 	"folkevakt/gateway/metrics"
 	"folkevakt/policy"
 	"folkevakt/store"
@@ -58,6 +59,7 @@ type Server struct {
 	auth            Authenticator
 	machines        *machineCache
 	audit           *audit.Writer
+	lists           *lists.Service
 	m               *serverMetrics
 	now             func() time.Time
 	upstreamTimeout time.Duration
@@ -109,7 +111,12 @@ func New(o Options) *Server {
 
 // Close stops the audit writer after the records already handed over are
 // written. Shut the HTTP server down first.
-func (s *Server) Close() { s.audit.Close() }
+func (s *Server) Close() {
+	if s.lists != nil {
+		s.lists.Close()
+	}
+	s.audit.Close()
+}
 
 // Metrics returns the registry behind /metrics, for tests and embedding.
 func (s *Server) Metrics() *metrics.Registry { return s.m.reg }

@@ -28,6 +28,9 @@ type serveConfig struct {
 	Maskinporten   string
 	OIDCIssuer     string
 	OIDCAudience   string
+	OIDCClientID   string
+	OIDCSecret     string
+	OIDCRedirect   string
 	LogFormat      string
 	LogLevel       string
 	AutoMigrate    bool
@@ -58,6 +61,9 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Maskinporten, "maskinporten", "dev", "'dev' (local dev issuer, keys in data-dir) or a Maskinporten issuer URL whose JWKS is fetched")
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", "dev", "issuer of employee ID tokens: 'dev' or e.g. an Entra ID issuer URL")
 	fs.StringVar(&c.OIDCAudience, "oidc-audience", "", "expected aud of employee ID tokens (the Entra application's client id); 'folkevakt' with --oidc-issuer dev")
+	fs.StringVar(&c.OIDCClientID, "oidc-client-id", "", "client id of the web sign-in (default: --oidc-audience)")
+	fs.StringVar(&c.OIDCSecret, "oidc-client-secret", "", "client secret of the web sign-in for a confidential client (prefer the environment variable)")
+	fs.StringVar(&c.OIDCRedirect, "oidc-redirect-url", "", "absolute URL of /logg-inn/callback as registered with the issuer")
 	fs.StringVar(&c.LogFormat, "log-format", "json", "application log format: json or text")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&c.AutoMigrate, "auto-migrate", true, "apply pending database migrations at start (turn off when several instances share a database and run 'folkevakt migrate' once)")
@@ -108,6 +114,11 @@ func (c *serveConfig) validate() error {
 	}
 	if c.OIDCIssuer != "dev" && c.OIDCAudience == "" {
 		bad("oidc-audience", "required when --oidc-issuer is an issuer URL")
+	}
+	if c.OIDCIssuer != "dev" {
+		if err := checkURL(c.OIDCRedirect); err != nil {
+			bad("oidc-redirect-url", "required with a real --oidc-issuer: %v", err)
+		}
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		bad("log-format", "%q is not json or text", c.LogFormat)

@@ -14,10 +14,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"folkevakt/gateway"
+	"folkevakt/gateway/adminapi"
 	"folkevakt/gateway/auth"
 	"folkevakt/gateway/freg"
 	"folkevakt/gateway/freg/fregclient"
 	"folkevakt/gateway/freg/synth"
+	"folkevakt/gateway/web"
 	"folkevakt/policy"
 	"folkevakt/policy/admin"
 	"folkevakt/policy/secret"
@@ -128,9 +130,14 @@ func runServe(ctx context.Context, e env, args []string) error {
 	defer cancel()
 	go engine.Run(runCtx)
 
-	authn, err := auth.New(ctx, auth.Config{Store: st, DataDir: cfg.DataDir, Maskinporten: cfg.Maskinporten, OIDCIssuer: cfg.OIDCIssuer, Logger: logger})
+	authn, err := auth.New(ctx, auth.Config{Store: st, DataDir: cfg.DataDir, Maskinporten: cfg.Maskinporten,
+		OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience, Logger: logger})
 	if err != nil {
 		return err
+	}
+	clientID := cfg.OIDCClientID
+	if clientID == "" {
+		clientID = cfg.OIDCAudience
 	}
 	tokens := secret.NewTokenAuthenticator(st)
 	handler := gateway.New(gateway.Options{
@@ -140,10 +147,20 @@ func runServe(ctx context.Context, e env, args []string) error {
 		Upstream: upstream,
 		Auth:     authn,
 		SCIM:     scim.NewHandler(st, tokens, logger),
-		Mounts:   []func(*gin.Engine){authn.Mount},
+		Mounts: []func(*gin.Engine){
+			authn.Mount,
+			adminapi.Mount(svc, engine, tokens, logger),
+			web.Mount(web.Options{Admin: svc, Engine: engine, Auth: authn, Store: st, DataDir: cfg.DataDir,
+				OIDC:         web.OIDC{Issuer: cfg.OIDCIssuer, ClientID: clientID, ClientSecret: cfg.OIDCSecret, RedirectURL: cfg.OIDCRedirect},
+				ConsoleGroup: cfg.ConsoleGroup, Logger: logger}),
+		},
 	})
-	// Runs after the HTTP server has shut down: flushes the audit writer.
+	// Runs after the HTTP server has shut down: stops list workers and
+	// flushes the audit writer.
 	defer handler.Close()
+	if err := handler.EnableLists(runCtx, gateway.ListsOptions{DataDir: cfg.DataDir, Workers: cfg.ListWorkers, Retention: cfg.ListRetention}); err != nil {
+		return fmt.Errorf("citizen lists: %w", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)

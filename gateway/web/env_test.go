@@ -10,11 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,8 +19,6 @@ import (
 	"folkevakt/gateway/auth"
 	"folkevakt/gateway/freg"
 	"folkevakt/gateway/freg/synth"
-	"folkevakt/gateway/lists"
-	"folkevakt/gateway/reduce"
 	"folkevakt/gateway/web"
 	"folkevakt/policy"
 	"folkevakt/policy/admin"
@@ -115,23 +110,6 @@ func newEnv(t testing.TB, o envOpts) *env {
 		t.Fatal(err)
 	}
 	up := register(t)
-	ls, err := lists.New(lists.Options{Store: e.st, Upstream: up, DataDir: e.dir, ProgressInterval: 100 * time.Millisecond,
-		Reduce: func(p *freg.Person, role store.Role, area store.ServiceArea, show bool) *freg.Person {
-			out, _ := reduce.Person(p, reduce.Rules{Selection: freg.Selection{Elements: slices.Sorted(slices.Values(role.Elements))},
-				Confidential: area.ConfidentialAllowed, RevealGraded: area.ConfidentialAllowed && (show || role.GradedAddresses == store.GradedShow)})
-			return out
-		},
-		Audit: func(ctx context.Context, r store.AuditRecord) error {
-			_, err := e.st.AppendAudit(ctx, []store.AuditRecord{r})
-			return err
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ls.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ls.Close)
 	e.srv = httptest.NewUnstartedServer(nil)
 	oc := o.oidc
 	if oc.Issuer == "" {
@@ -141,53 +119,16 @@ func newEnv(t testing.TB, o envOpts) *env {
 		oc.RedirectURL = "http://" + e.srv.Listener.Addr().String() + "/logg-inn/callback"
 	}
 	e.gw = gateway.New(gateway.Options{Store: e.st, Policy: e.engine, Upstream: up, Auth: e.authn,
-		Mounts: []func(*gin.Engine){e.authn.Mount, e.listsMount(ls), web.Mount(web.Options{
+		Mounts: []func(*gin.Engine){e.authn.Mount, web.Mount(web.Options{
 			Admin: e.admin, Engine: e.engine, Auth: e.authn, Store: e.st, DataDir: e.dir,
 			OIDC: oc, ConsoleGroup: o.consoleGroup})}})
+	if err := e.gw.EnableLists(ctx, gateway.ListsOptions{DataDir: e.dir}); err != nil {
+		t.Fatal(err)
+	}
 	e.srv.Config.Handler = e.gw
 	e.srv.Start()
 	t.Cleanup(func() { e.srv.Close(); e.gw.Close() })
 	return e
-}
-
-// listsMount stands in for the gateway's own wiring of citizen lists (being
-// added to gateway/server.go): the same Authorize contract — an employee ID
-// token verified by the Authenticator and the engine's decision for the
-// path's role and purpose.
-func (e *env) listsMount(ls *lists.Service) func(*gin.Engine) {
-	h := &lists.Handlers{Service: ls,
-		WriteError: func(c *gin.Context, status int, msg string) {
-			c.AbortWithStatusJSON(status, gin.H{"status": status, "message": msg})
-		},
-	}
-	h.Authorize = func(c *gin.Context, purpose string) (lists.Caller, bool) {
-		roleID := c.Param("rolleId")
-		orgID, err := e.st.ResolveRoleOrg(c.Request.Context(), roleID)
-		if err != nil {
-			h.WriteError(c, http.StatusForbidden, "no such role")
-			return lists.Caller{}, false
-		}
-		p, err := e.authn.Employee(c.Request.Context(), orgID, strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer "))
-		if err != nil {
-			h.WriteError(c, http.StatusUnauthorized, "unauthenticated")
-			return lists.Caller{}, false
-		}
-		d := e.engine.Decide(orgID, policy.Query{Subject: policy.Subject{Kind: p.Kind, ID: p.SubjectID}, RoleID: roleID,
-			Purpose: purpose, Elements: []string{"identifikasjonsnummer"}})
-		if !d.Allowed {
-			h.WriteError(c, http.StatusForbidden, d.Reason)
-			return lists.Caller{}, false
-		}
-		return lists.Caller{OrgID: orgID, SubjectKind: p.Kind, SubjectID: p.SubjectID, SubjectName: p.Name, Role: d.Role, Area: d.Area}, true
-	}
-	return func(r *gin.Engine) {
-		for _, rt := range r.Routes() {
-			if strings.HasSuffix(rt.Path, "/innbyggerlister") {
-				return // the gateway wires lists itself now; use its routes
-			}
-		}
-		h.Register(r)
-	}
 }
 
 func (e *env) user(userName, display string) store.User {
