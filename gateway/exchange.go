@@ -77,17 +77,20 @@ func (s *Server) handle(purpose string, h handler) gin.HandlerFunc {
 // newExchange starts the audit record of a request.
 func (s *Server) newExchange(c *gin.Context, purpose string) *exchange {
 	x := &exchange{s: s, c: c, ctx: c.Request.Context(), purpose: purpose, path: c.Request.URL.Path}
-	if id := c.Param("id"); id != "" {
-		// The person segment is redacted whatever its shape: a mistyped
-		// number is still personal data.
-		x.path = strings.Replace(x.path, "/personer/"+id, "/personer/[redacted]", 1)
-	}
 	x.rec = store.AuditRecord{
 		Time:      s.now(),
 		RequestID: RequestID(x.ctx),
 		RoleID:    c.Param("rolleId"),
 		Purpose:   purpose,
 		Action:    c.Request.Method + " " + c.FullPath(),
+	}
+	if id := c.Param("id"); id != "" {
+		// The person segment is redacted whatever its shape: a mistyped
+		// number is still personal data. The audit record names the person
+		// even when the request is refused before the lookup, so that a
+		// person's audit trail shows every attempt.
+		x.path = strings.Replace(x.path, "/personer/"+id, "/personer/[redacted]", 1)
+		x.rec.Persons = []string{id}
 	}
 	c.Set(keyRoleID, x.rec.RoleID)
 	return x

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -79,31 +77,8 @@ func TestServeLookupAndAuditVerify(t *testing.T) {
 	}
 	st.Close()
 
-	env := map[string]string{"FOLKEVAKT_BOOTSTRAP_ORG": e2eOrg + ":Storevik kommune:" + e2eKommune}
-	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	srvCtx, stop := context.WithCancel(ctx)
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(srvCtx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--population", fmt.Sprint(e2ePopulace),
-			"--policy-model", "../../model.conf", "--log-level", "warn"}, &stdout, &stderr, lookup)
-	}()
-	re := regexp.MustCompile(`listening on (http://\S+)`)
-	var base string
-	for deadline := time.Now().Add(60 * time.Second); base == ""; {
-		if m := re.FindStringSubmatch(stdout.String()); m != nil {
-			base = m[1]
-			break
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %s", stderr.String())
-		}
-	}
+	srv := startServe(t, dir, map[string]string{"FOLKEVAKT_BOOTSTRAP_ORG": e2eOrg + ":Storevik kommune:" + e2eKommune})
+	base := srv.base
 	token, err := auth.MintMaskinportenToken(dir, e2eOrg, 5*time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -150,12 +125,11 @@ func TestServeLookupAndAuditVerify(t *testing.T) {
 		}(w)
 	}
 	wg.Wait()
-	if strings.Contains(stderr.String(), person) {
+	if strings.Contains(srv.stderr.String(), person) {
 		t.Error("the application log contains an identity number")
 	}
-	stop()
-	if code := <-done; code != 0 {
-		t.Fatalf("serve exited %d: %s", code, stderr.String())
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("serve exited %d: %s", code, srv.stderr.String())
 	}
 
 	verify := func() (int, string) {
