@@ -42,6 +42,7 @@ run: build
 	echo ""; \
 	echo "  Admin API  http://$(ADDR)/admin/api/v1   Bearer $$FOLKEVAKT_BOOTSTRAP_ADMIN_TOKEN"; \
 	echo "  SCIM       http://$(ADDR)/scim/v2         Bearer $$FOLKEVAKT_BOOTSTRAP_SCIM_TOKEN"; \
+	echo "  Web pages  http://$(ADDR)/               (sign in with the dev picker; console with the admin token)"; \
 	echo "  Health     http://$(ADDR)/readyz"; \
 	echo "  Tokens are kept in $(DATA_DIR)/demo.env; docs/getting-started.md walks through a first role and lookup."; \
 	echo ""; \
