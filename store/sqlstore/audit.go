@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"folkevakt/store"
@@ -115,33 +117,64 @@ func (r auditRow) domain() (store.AuditRecord, error) {
 		Status: r.Status, Reason: r.Reason, PrevHash: r.PrevHash, Hash: r.Hash}, nil
 }
 
+// auditState is the audit writer's memory: the head of every
+// organisation's chain seen since Open, and the prepared multi-row inserts.
+// Keeping the head here spares every batch two queries; it is loaded (and
+// the head record's hash checked) the first time an organisation appends,
+// updated only after a commit, and dropped on any failure, so a head that
+// went stale (an outside writer) costs one failed batch, then is reloaded.
+type auditState struct {
+	mu    sync.Mutex // serialises AppendAudit; taken before the writer lock
+	heads map[string]auditHead
+	stmts map[stmtKey]*sql.Stmt // prepared on the writer pool
+}
+
+type stmtKey struct {
+	prefix string
+	rows   int
+}
+
+type auditHead struct {
+	Seq  int64  `db:"seq"`
+	Hash string `db:"hash"`
+}
+
+// auditChunks are the row counts of the prepared multi-row INSERTs; a batch
+// is split greedily into them, so a handful of statements serve any batch.
+var auditChunks = []int{256, 64, 16, 4, 1}
+
 // AppendAudit chains and stores recs in one transaction (see store.Store).
 // A zero Time is set to now; Time is kept to the microsecond in UTC, which
 // is what the hash covers and what reads return.
 func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]store.AuditRecord, error) {
-	out := make([]store.AuditRecord, len(recs))
-	type head struct {
-		Seq  int64  `db:"seq"`
-		Hash string `db:"hash"`
+	a := &s.audit
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.heads == nil {
+		a.heads = map[string]auditHead{}
 	}
+	if a.stmts == nil {
+		// Prepared before the transaction: the writer pool has one
+		// connection, which the transaction will hold.
+		if err := a.prepare(ctx, s); err != nil {
+			return nil, s.fail("append audit", err)
+		}
+	}
+	out := make([]store.AuditRecord, len(recs))
+	heads := map[string]auditHead{} // this batch's heads, published after commit
 	err := s.write(ctx, "append audit", func(w *wtx) error {
-		heads := map[string]head{}
+		var persons []any
 		for i, r := range recs {
 			if err := checkJSON("criteria", r.Criteria); err != nil {
 				return err
 			}
 			h, ok := heads[r.OrgID]
 			if !ok {
-				var n int
-				if err := w.get(&n, `SELECT COUNT(*) FROM organisations WHERE id = ?`, r.OrgID); err != nil {
-					return err
-				}
-				if n == 0 {
-					return fmt.Errorf("audit organisation: %w", store.ErrNotFound)
-				}
-				err := w.get(&h, `SELECT seq, hash FROM audit WHERE org_id = ? ORDER BY seq DESC LIMIT 1`, r.OrgID)
-				if err != nil && !errors.Is(err, sql.ErrNoRows) {
-					return err
+				if h, ok = a.heads[r.OrgID]; !ok {
+					var err error
+					if h, err = loadAuditHead(w, r.OrgID); err != nil {
+						return err
+					}
 				}
 			}
 			if r.Time.IsZero() {
@@ -150,28 +183,149 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 			r.Time = r.Time.UTC().Truncate(time.Microsecond)
 			r.Seq, r.PrevHash = h.Seq+1, h.Hash
 			r.Hash = store.ChainHash(r.PrevHash, r)
-			if _, err := w.exec(`INSERT INTO audit (`+auditCols+`)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				r.OrgID, r.Seq, micros(r.Time), r.RequestID, r.SubjectKind, r.SubjectID, r.SubjectName, r.RoleID,
-				r.ServiceArea, listJSON(r.LegalBasis), r.Purpose, r.Action, listJSON(r.Persons), nullJSON(r.Criteria),
-				listJSON(r.Elements), r.GradedRevealed, r.Decision, r.Status, r.Reason, r.PrevHash, r.Hash); err != nil {
-				return err
-			}
-			for _, p := range r.Persons {
-				if _, err := w.exec(`INSERT INTO audit_persons (org_id, person, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-					r.OrgID, p, r.Seq); err != nil {
-					return err
-				}
-			}
-			heads[r.OrgID] = head{r.Seq, r.Hash}
+			heads[r.OrgID] = auditHead{r.Seq, r.Hash}
 			out[i] = r
+			for _, p := range uniqSorted(r.Persons) {
+				persons = append(persons, r.OrgID, p, r.Seq)
+			}
 		}
-		return nil
+		args := make([]any, 0, len(out)*21)
+		for _, r := range out {
+			args = append(args, r.OrgID, r.Seq, micros(r.Time), r.RequestID, r.SubjectKind, r.SubjectID, r.SubjectName, r.RoleID,
+				r.ServiceArea, listJSON(r.LegalBasis), r.Purpose, r.Action, listJSON(r.Persons), nullJSON(r.Criteria),
+				listJSON(r.Elements), r.GradedRevealed, r.Decision, r.Status, r.Reason, r.PrevHash, r.Hash)
+		}
+		if err := a.insert(w, auditInsert, args); err != nil {
+			return err
+		}
+		return a.insert(w, auditPersonsInsert, persons)
 	})
 	if err != nil {
+		// The failed batch may have met a head that moved under us: reload.
+		for _, r := range recs {
+			delete(a.heads, r.OrgID)
+		}
 		return nil, err
 	}
+	for org, h := range heads {
+		a.heads[org] = h
+	}
 	return out, nil
+}
+
+// loadAuditHead reads an organisation's chain head and checks that the head
+// record still carries the hash of its content, so that new records are
+// never chained onto an edited one.
+func loadAuditHead(w *wtx, orgID string) (auditHead, error) {
+	var n int
+	if err := w.get(&n, `SELECT COUNT(*) FROM organisations WHERE id = ?`, orgID); err != nil {
+		return auditHead{}, err
+	}
+	if n == 0 {
+		return auditHead{}, fmt.Errorf("audit organisation: %w", store.ErrNotFound)
+	}
+	var row auditRow
+	err := w.get(&row, auditSelect+`WHERE org_id = ? ORDER BY seq DESC LIMIT 1`, orgID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return auditHead{}, nil
+	}
+	if err != nil {
+		return auditHead{}, err
+	}
+	rec, err := row.domain()
+	if err != nil {
+		return auditHead{}, err
+	}
+	if store.ChainHash(rec.PrevHash, rec) != rec.Hash {
+		return auditHead{}, fmt.Errorf("audit chain head seq %d does not match its hash", rec.Seq)
+	}
+	return auditHead{rec.Seq, rec.Hash}, nil
+}
+
+// A multi-row INSERT: prefix VALUES (…), (…) suffix.
+type multiInsert struct {
+	prefix, suffix string
+	cols           int
+}
+
+var (
+	auditInsert        = multiInsert{`INSERT INTO audit (` + auditCols + `) VALUES `, "", 21}
+	auditPersonsInsert = multiInsert{`INSERT INTO audit_persons (org_id, person, seq) VALUES `, ` ON CONFLICT DO NOTHING`, 3}
+)
+
+func (m multiInsert) sql(rows int) string { return valuesSQL(m.prefix, m.cols, rows, m.suffix) }
+
+// prepare prepares every chunk of both inserts on the writer pool, so that
+// Tx.StmtContext later reuses them on the writer connection.
+func (a *auditState) prepare(ctx context.Context, s *Store) error {
+	stmts := map[stmtKey]*sql.Stmt{}
+	for _, m := range []multiInsert{auditInsert, auditPersonsInsert} {
+		for _, n := range auditChunks {
+			st, err := s.w.PrepareContext(ctx, s.w.Rebind(m.sql(n)))
+			if err != nil {
+				for _, st := range stmts {
+					st.Close()
+				}
+				return err
+			}
+			stmts[stmtKey{m.prefix, n}] = st
+		}
+	}
+	a.stmts = stmts
+	return nil
+}
+
+// insert runs m over args in chunks of auditChunks rows.
+func (a *auditState) insert(w *wtx, m multiInsert, args []any) error {
+	for rows := len(args) / m.cols; rows > 0; {
+		n := 1
+		for _, c := range auditChunks {
+			if c <= rows {
+				n = c
+				break
+			}
+		}
+		stmt := a.stmts[stmtKey{m.prefix, n}]
+		if _, err := w.tx.StmtContext(w.ctx, stmt).ExecContext(w.ctx, args[:n*m.cols]...); err != nil {
+			return err
+		}
+		args, rows = args[n*m.cols:], rows-n
+	}
+	return nil
+}
+
+func (a *auditState) close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, st := range a.stmts {
+		st.Close()
+	}
+	a.stmts = nil
+}
+
+func valuesSQL(prefix string, cols, rows int, suffix string) string {
+	var b strings.Builder
+	tuple := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	b.WriteString(prefix)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(tuple)
+	}
+	b.WriteString(suffix)
+	return b.String()
+}
+
+// uniqSorted returns the distinct values of xs (one audit_persons row per
+// person and record).
+func uniqSorted(xs []string) []string {
+	if len(xs) < 2 {
+		return xs
+	}
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // ListAudit returns matching records newest first; From/To are the

@@ -47,6 +47,7 @@ type Store struct {
 	wmu   sync.Mutex // serialises writers and OnChange delivery
 	hmu   sync.Mutex
 	hooks []func(store.Change)
+	audit auditState // see audit.go
 }
 
 // Open opens (creating if needed) the SQLite database at o.Path. It does not
@@ -103,6 +104,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.audit.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
