@@ -523,7 +523,9 @@ func TestLibreOfficeReadsList(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if out, err := exec.CommandContext(ctx, bin, "--headless", "--convert-to", "csv", "--outdir", dir, in).CombinedOutput(); err != nil {
+	// Filter options 44,34,76: comma, double quote, UTF-8 (LibreOffice's CSV
+	// export otherwise writes Windows-1252).
+	if out, err := exec.CommandContext(ctx, bin, "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", dir, in).CombinedOutput(); err != nil {
 		t.Fatalf("libreoffice: %v %s", err, out)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "liste.csv"))
