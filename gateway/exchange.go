@@ -266,9 +266,13 @@ func (x *exchange) finish(body any, err error) {
 	var payload []byte
 	status := http.StatusOK
 	if ae == nil {
-		var merr error
-		if payload, merr = json.Marshal(body); merr != nil {
-			ae = x.internal(merr, "encode response")
+		if b, ok := body.(rawBody); ok {
+			payload = b
+		} else {
+			var merr error
+			if payload, merr = json.Marshal(body); merr != nil {
+				ae = x.internal(merr, "encode response")
+			}
 		}
 	}
 	if ae != nil {

@@ -61,6 +61,24 @@ func (c *countingClient) Person(ctx context.Context, id string, parts []string) 
 	c.calls.Add(1)
 	return c.Client.Person(ctx, id, parts)
 }
+
+// PersonJSON forwards the raw lookup when the wrapped client has one
+// (fregclient), so that the benchmark measures the path serve takes; for the
+// embedded register it is Person encoded, as the gateway itself would do.
+func (c *countingClient) PersonJSON(ctx context.Context, id string, parts []string) ([]byte, error) {
+	if rp, ok := c.Client.(interface {
+		PersonJSON(context.Context, string, []string) ([]byte, error)
+	}); ok {
+		c.calls.Add(1)
+		return rp.PersonJSON(ctx, id, parts)
+	}
+	p, err := c.Person(ctx, id, parts)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(p)
+}
+
 func (c *countingClient) BulkLookup(ctx context.Context, ids, parts []string) ([]freg.BulkResult, error) {
 	c.calls.Add(1)
 	return c.Client.BulkLookup(ctx, ids, parts)

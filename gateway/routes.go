@@ -125,16 +125,37 @@ func (s *Server) person(x *exchange) (any, error) {
 	if err := x.authorize(pr.elements, pr.parts, len(pr.parts) == 0); err != nil {
 		return nil, err
 	}
-	p, err := upstream(x, "person", func(ctx context.Context) (*freg.Person, error) {
-		return s.upstream.Person(ctx, id, pr.parts)
+	doc, err := upstream(x, "person", func(ctx context.Context) ([]byte, error) {
+		if rp, ok := s.upstream.(rawPersons); ok {
+			return rp.PersonJSON(ctx, id, pr.parts)
+		}
+		p, err := s.upstream.Person(ctx, id, pr.parts)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(p)
 	})
 	if err != nil {
 		return nil, err
 	}
-	out, revealed := reduce.Person(p, x.rules(pr))
+	// One reduction for every lookup, whatever the upstream: the JSON one.
+	out, revealed, err := reduce.PersonJSON(doc, x.rules(pr))
+	if err != nil {
+		return nil, fmt.Errorf("%w: person document: %v", freg.ErrUpstream, err)
+	}
 	x.rec.GradedRevealed = revealed
-	return out, nil
+	return rawBody(out), nil
 }
+
+// rawPersons is implemented by upstreams that can hand over a person
+// document as received (fregclient), sparing the lookup a decode into
+// freg.Person and an encode back.
+type rawPersons interface {
+	PersonJSON(ctx context.Context, id string, parts []string) ([]byte, error)
+}
+
+// rawBody is an answer already in JSON, sent as is.
+type rawBody []byte
 
 type bulkBody struct {
 	FoedselsEllerDNummer []string `json:"foedselsEllerDNummer"`

@@ -27,48 +27,85 @@ const statusAktiv = "aktiv"
 
 // Person returns the reduced copy of p and whether a graded address was left
 // in it. p is not modified (the result may share unmodified slices with it).
+// It serves typed sources (bulk, entydigsoek, citizen lists); a person
+// lookup reduces the upstream's JSON with PersonJSON. Both state each rule
+// once, in the helpers below.
 func Person(p *freg.Person, r Rules) (*freg.Person, bool) {
 	if p == nil {
 		return nil, false
 	}
 	level := protection(p)
 	out := freg.Project(p, r.Selection)
-	revealed := false
-
-	// Strengt fortrolig: no residence data ever, whatever the role
-	// (freg.md §7: not even the kommune).
-	if level == freg.GraderingStrengtFortrolig {
+	ad := addressRule{level: level, r: r}
+	if dropElement("bostedsadresse", level, r) {
 		out.Bostedsadresse, out.Oppholdsadresse, out.DeltBosted = nil, nil, nil
 	}
-	// A fortrolig or strengt fortrolig person's addresses are all graded,
-	// even an entry that says otherwise; without the reveal rule none leaves.
-	hideAll := level != "" && !r.RevealGraded
-	keep := func(g string, optional bool) bool {
-		if g == freg.GraderingUgradert || (optional && g == "") {
-			return !hideAll || level == freg.GraderingStrengtFortrolig
-		}
-		// Graded, or missing where FREG always sets it: fail closed.
-		if r.RevealGraded && g != "" {
-			revealed = true
-			return true
-		}
-		return false
+	out.Bostedsadresse = filter(out.Bostedsadresse, func(a *freg.Bostedsadresse) bool { return ad.keep(a.Adressegradering, false) })
+	out.Oppholdsadresse = filter(out.Oppholdsadresse, func(a *freg.Oppholdsadresse) bool { return ad.keep(a.Adressegradering, false) })
+	out.DeltBosted = filter(out.DeltBosted, func(a *freg.DeltBosted) bool { return ad.keep(a.Adressegradering, false) })
+	out.Postadresse = filter(out.Postadresse, func(a *freg.Postadresse) bool { return ad.keep(a.Adressegradering, false) })
+	out.PostadresseIUtlandet = filter(out.PostadresseIUtlandet, func(a *freg.PostadresseIUtlandet) bool { return ad.keep(a.Adressegradering, false) })
+	out.PreferertKontaktadresse = filter(out.PreferertKontaktadresse, func(a *freg.PreferertKontaktadresse) bool { return ad.keep(a.Adressegradering, true) })
+	if dropElement("innflytting", level, r) {
+		out.Innflytting, out.Utflytting = nil, nil
 	}
-	out.Bostedsadresse = filter(out.Bostedsadresse, func(a *freg.Bostedsadresse) bool { return keep(a.Adressegradering, false) })
-	out.Oppholdsadresse = filter(out.Oppholdsadresse, func(a *freg.Oppholdsadresse) bool { return keep(a.Adressegradering, false) })
-	out.DeltBosted = filter(out.DeltBosted, func(a *freg.DeltBosted) bool { return keep(a.Adressegradering, false) })
-	out.Postadresse = filter(out.Postadresse, func(a *freg.Postadresse) bool { return keep(a.Adressegradering, false) })
-	out.PostadresseIUtlandet = filter(out.PostadresseIUtlandet, func(a *freg.PostadresseIUtlandet) bool { return keep(a.Adressegradering, false) })
-	out.PreferertKontaktadresse = filter(out.PreferertKontaktadresse, func(a *freg.PreferertKontaktadresse) bool { return keep(a.Adressegradering, true) })
-
 	if !r.Confidential {
-		// Inn- and utflytting of protected persons are confidential (freg.md §7).
-		if level != "" {
-			out.Innflytting, out.Utflytting = nil, nil
-		}
 		out.Status = maskStatus(out.Status)
 	}
-	return out, revealed
+	return out, ad.revealed
+}
+
+// dropElement reports whether element leaves no entry at all for a person
+// of protection level.
+func dropElement(element, level string, r Rules) bool {
+	switch element {
+	case "bostedsadresse", "oppholdsadresse", "deltBosted":
+		// Strengt fortrolig: no residence data ever, whatever the role
+		// (freg.md §7: not even the kommune).
+		return level == freg.GraderingStrengtFortrolig
+	case "innflytting", "utflytting":
+		// Inn- and utflytting of protected persons are confidential (freg.md §7).
+		return level != "" && !r.Confidential
+	}
+	return false
+}
+
+// addressRule decides which address entries leave, and remembers whether a
+// graded one did.
+type addressRule struct {
+	level    string
+	r        Rules
+	revealed bool
+}
+
+// keep reports whether an address entry with adressegradering g leaves;
+// optional marks an element where FREG may leave g unset.
+func (a *addressRule) keep(g string, optional bool) bool {
+	// A fortrolig or strengt fortrolig person's addresses are all graded,
+	// even an entry that says otherwise; without the reveal rule none leaves.
+	hideAll := a.level != "" && !a.r.RevealGraded
+	if g == freg.GraderingUgradert || (optional && g == "") {
+		return !hideAll || a.level == freg.GraderingStrengtFortrolig
+	}
+	// Graded, or missing where FREG always sets it: fail closed.
+	if a.r.RevealGraded && g != "" {
+		a.revealed = true
+		return true
+	}
+	return false
+}
+
+// raise returns the higher of the protection level and gradering g.
+func raise(level, g string) string {
+	switch g {
+	case freg.GraderingStrengtFortrolig:
+		return freg.GraderingStrengtFortrolig
+	case freg.GraderingFortrolig:
+		if level == "" {
+			return freg.GraderingFortrolig
+		}
+	}
+	return level
 }
 
 // protection returns the person's address protection: "" when unprotected,
@@ -76,29 +113,19 @@ func Person(p *freg.Person, r Rules) (*freg.Person, bool) {
 // fortrolig counts even if adressebeskyttelse is missing (defence in depth).
 func protection(p *freg.Person) string {
 	level := ""
-	raise := func(g string) {
-		switch g {
-		case freg.GraderingStrengtFortrolig:
-			level = freg.GraderingStrengtFortrolig
-		case freg.GraderingFortrolig:
-			if level == "" {
-				level = freg.GraderingFortrolig
-			}
-		}
-	}
 	for _, a := range p.Adressebeskyttelse {
 		if a.ErGjeldende {
-			raise(a.Graderingsnivaa)
+			level = raise(level, a.Graderingsnivaa)
 		}
 	}
 	for _, a := range p.Bostedsadresse {
 		if a.Adressegradering == freg.GraderingStrengtFortrolig {
-			raise(a.Adressegradering)
+			level = raise(level, a.Adressegradering)
 		}
 	}
 	for _, a := range p.Oppholdsadresse {
 		if a.Adressegradering == freg.GraderingStrengtFortrolig {
-			raise(a.Adressegradering)
+			level = raise(level, a.Adressegradering)
 		}
 	}
 	return level
@@ -115,16 +142,26 @@ func filter[T any](xs []T, keep func(*T) bool) []T {
 	return out
 }
 
+// maskedStatus returns what a role without confidential access sees of
+// status s, and whether that differs from s.
+func maskedStatus(s string) (string, bool) {
+	if openStatuses[s] {
+		return s, false
+	}
+	return statusAktiv, s != statusAktiv
+}
+
 func maskStatus(xs []freg.Status) []freg.Status {
 	var out []freg.Status
 	for i, s := range xs {
-		if openStatuses[s.Status] {
+		m, changed := maskedStatus(s.Status)
+		if !changed {
 			continue
 		}
 		if out == nil {
 			out = append([]freg.Status(nil), xs...)
 		}
-		out[i].Status = statusAktiv
+		out[i].Status = m
 	}
 	if out == nil {
 		return xs

@@ -408,6 +408,20 @@ func (c *Client) Person(ctx context.Context, id string, parts []string) (*freg.P
 	return c.person(ctx, cl)
 }
 
+// PersonJSON is Person without decoding: the person document as FREG sent
+// it, for callers that reduce the JSON itself (the gateway's lookup path)
+// and would otherwise decode it only to encode it again. Errors are those
+// of Person; the body is not checked beyond its status.
+func (c *Client) PersonJSON(ctx context.Context, id string, parts []string) ([]byte, error) {
+	cl := call{method: http.MethodGet, route: "v1/personer/{personidentifikator}",
+		path: []string{"personer", id}, query: partQuery(parts), notFound: freg.ErrNotFound}
+	resp, err := c.do(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	return resp.body, nil
+}
+
 func (c *Client) person(ctx context.Context, cl call) (*freg.Person, error) {
 	resp, err := c.do(ctx, cl)
 	if err != nil {
