@@ -84,6 +84,9 @@ type Tenant interface {
 	DeleteUser(ctx context.Context, id string) error
 
 	// SCIM groups. Groups are returned without members; see ListMembers.
+	// CreateGroup stores g with its initial members in one transaction; an
+	// unknown member id yields a *ValidationError on "members" and stores
+	// nothing.
 	CreateGroup(ctx context.Context, g Group, members []string) (Group, error)
 	GetGroup(ctx context.Context, id string) (Group, error)
 	ListGroups(ctx context.Context, q ListQuery) (Page[Group], error)
@@ -91,10 +94,27 @@ type Tenant interface {
 	// DeleteGroup removes the group, its memberships and grants.
 	DeleteGroup(ctx context.Context, id string) error
 
+	// PatchGroup applies one SCIM PATCH or PUT of a group in a single write
+	// transaction: either all of it is stored or, on any error, nothing.
+	// p.Update (if set) changes the group's own attributes as UpdateGroup's
+	// update does; then the members change as p says (see GroupPatch). The
+	// change history gets the same rows the separate calls would record: a
+	// group update (only if the group's attributes actually changed) and one
+	// add-members and one remove-members row naming only the ids that
+	// changed; a patch that changes nothing records nothing. Version moves by
+	// one if anything changed. Adds are idempotent, removes of absent members
+	// are ignored, and cost follows the size of the change, not of the group
+	// (except for p.Replace, which must read the current members). An
+	// unknown group yields ErrNotFound; an unknown user id to add yields a
+	// *ValidationError on "members". It returns the group as stored and the
+	// ids actually added and removed.
+	PatchGroup(ctx context.Context, id string, p GroupPatch) (g Group, added, removed []string, err error)
+
 	// Memberships. Add is idempotent (an existing member is not an error) and
 	// Remove ignores absent members; both return what actually changed. An
-	// unknown user id yields ErrNotFound and changes nothing. Cost follows the
-	// size of the change, not of the group.
+	// unknown user id yields a *ValidationError on "members" (an unknown group
+	// ErrNotFound) and changes nothing. Cost follows the size of the change,
+	// not of the group.
 	AddMembers(ctx context.Context, groupID string, userIDs []string) (added []string, err error)
 	RemoveMembers(ctx context.Context, groupID string, userIDs []string) (removed []string, err error)
 	// ReplaceMembers sets the member list exactly (SCIM PUT / replace).
@@ -220,6 +240,22 @@ type Group struct {
 	Version     int64           `json:"version"`
 	CreatedAt   time.Time       `json:"createdAt"`
 	UpdatedAt   time.Time       `json:"updatedAt"`
+}
+
+// GroupPatch is one change of a group and its members, applied atomically by
+// Tenant.PatchGroup.
+type GroupPatch struct {
+	// Update, if not nil, returns the changed group (ID, OrgID, CreatedAt,
+	// Version and UpdatedAt are kept by the store); an error it returns
+	// aborts the whole patch.
+	Update func(Group) (Group, error)
+	// Replace makes Add the complete member list: members not in it are
+	// removed, and Remove must be empty.
+	Replace bool
+	// Add and Remove name user ids. An id in both, or Remove with Replace,
+	// is a contradiction the caller must resolve (*ValidationError on
+	// "members"), since the store cannot know which was meant.
+	Add, Remove []string
 }
 
 // Membership links a user to a group.

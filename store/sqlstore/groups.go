@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -59,7 +61,12 @@ func (t *tenant) CreateGroup(ctx context.Context, g store.Group, members []strin
 		if err := w.record(t.org, store.ActionCreate, store.EntityGroup, g.ID, nil, g); err != nil {
 			return err
 		}
-		_, err := addMembers(w, t.org, g.ID, members)
+		ids := dedupe(members)
+		if err := usersExist(w, t.org, ids); err != nil {
+			return err
+		}
+		_, err := changeMembers(w, t.org, g.ID, ids, store.ActionAddMembers,
+			insertMember)
 		return err
 	})
 	return g, err
@@ -111,63 +118,147 @@ func (t *tenant) DeleteGroup(ctx context.Context, id string) error {
 
 // --- memberships ---
 
-// A membership call records one Change per direction with the ids that
-// actually changed.
+// Every membership call is a patch: one code path decides what changed,
+// records one Change per direction naming only the ids that changed, and
+// moves the group's Version once.
+
+// PatchGroup applies p in one write transaction; see store.Tenant.
+func (t *tenant) PatchGroup(ctx context.Context, id string, p store.GroupPatch) (g store.Group, added, removed []string, err error) {
+	err = t.s.write(ctx, "patch group", func(w *wtx) error {
+		g, added, removed, err = patchGroup(w, t.org, id, p)
+		return err
+	})
+	if err != nil {
+		return store.Group{}, nil, nil, err
+	}
+	return g, added, removed, nil
+}
 
 func (t *tenant) AddMembers(ctx context.Context, groupID string, userIDs []string) (added []string, err error) {
 	err = t.s.write(ctx, "add members", func(w *wtx) error {
-		if err := groupExists(w.qtx, t.org, groupID); err != nil {
-			return err
-		}
-		if added, err = addMembers(w, t.org, groupID, userIDs); err != nil {
-			return err
-		}
-		return touchGroup(w, t.org, groupID, len(added) > 0)
+		_, added, _, err = patchGroup(w, t.org, groupID, store.GroupPatch{Add: userIDs})
+		return err
 	})
 	return added, err
 }
 
 func (t *tenant) RemoveMembers(ctx context.Context, groupID string, userIDs []string) (removed []string, err error) {
 	err = t.s.write(ctx, "remove members", func(w *wtx) error {
-		if err := groupExists(w.qtx, t.org, groupID); err != nil {
-			return err
-		}
-		if removed, err = removeMembers(w, t.org, groupID, userIDs); err != nil {
-			return err
-		}
-		return touchGroup(w, t.org, groupID, len(removed) > 0)
+		_, _, removed, err = patchGroup(w, t.org, groupID, store.GroupPatch{Remove: userIDs})
+		return err
 	})
 	return removed, err
 }
 
 func (t *tenant) ReplaceMembers(ctx context.Context, groupID string, userIDs []string) (added, removed []string, err error) {
 	err = t.s.write(ctx, "replace members", func(w *wtx) error {
-		if err := groupExists(w.qtx, t.org, groupID); err != nil {
-			return err
-		}
-		var current []string
-		if err := w.sel(&current, `SELECT user_id FROM memberships WHERE org_id = ? AND group_id = ?`, t.org, groupID); err != nil {
-			return err
-		}
-		keep := make(map[string]bool, len(userIDs))
-		for _, id := range userIDs {
-			keep[id] = true
-		}
-		var drop []string
-		for _, id := range current {
-			if !keep[id] {
-				drop = append(drop, id)
-			}
-		}
-		if added, err = addMembers(w, t.org, groupID, userIDs); err != nil {
-			return err
-		}
-		if removed, err = removeMembers(w, t.org, groupID, drop); err != nil {
-			return err
-		}
-		return touchGroup(w, t.org, groupID, len(added)+len(removed) > 0)
+		_, added, removed, err = patchGroup(w, t.org, groupID, store.GroupPatch{Replace: true, Add: userIDs})
+		return err
 	})
 	return added, removed, err
+}
+
+// patchGroup does the work of PatchGroup inside w. All input is checked
+// before the first write so that bad input costs no write work; the
+// transaction's rollback is what guarantees that nothing of a failed patch
+// stays.
+func patchGroup(w *wtx, org, id string, p store.GroupPatch) (g store.Group, added, removed []string, err error) {
+	add, remove := dedupe(p.Add), dedupe(p.Remove)
+	if p.Replace && len(remove) > 0 {
+		return g, nil, nil, store.Invalid("members", "a replace takes no removals")
+	}
+	if len(remove) > 0 {
+		adding := make(map[string]bool, len(add))
+		for _, uid := range add {
+			adding[uid] = true
+		}
+		for _, uid := range remove {
+			if adding[uid] {
+				return g, nil, nil, store.Invalid("members", "a user is both added and removed")
+			}
+		}
+	}
+	// The row is read even when only members change: it is returned, and a
+	// lookup by primary key costs the same whatever the group's size.
+	old, err := one[store.Group, groupRow](w.qtx, groupSelect+`WHERE g.org_id = ? AND g.id = ?`, org, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, nil, nil, fmt.Errorf("group: %w", store.ErrNotFound)
+	} else if err != nil {
+		return g, nil, nil, err
+	}
+	g = old
+	if p.Update != nil {
+		if g, err = p.Update(old); err != nil {
+			return g, nil, nil, err
+		}
+		g.ID, g.OrgID, g.CreatedAt, g.Version, g.UpdatedAt = old.ID, old.OrgID, old.CreatedAt, old.Version, old.UpdatedAt
+		if err := validateGroup(g); err != nil {
+			return g, nil, nil, err
+		}
+	}
+	if err := usersExist(w, org, add); err != nil {
+		return g, nil, nil, err
+	}
+	if p.Replace {
+		if remove, err = notIn(w, org, id, add); err != nil {
+			return g, nil, nil, err
+		}
+	}
+
+	// Rows are recorded in the order the separate calls used to record them:
+	// group update, then additions, then removals.
+	attrsChanged := g.DisplayName != old.DisplayName || g.ExternalID != old.ExternalID ||
+		!bytes.Equal(g.Attributes, old.Attributes)
+	if attrsChanged {
+		g.Version, g.UpdatedAt = old.Version+1, w.now
+		if _, err := w.exec(`UPDATE groups SET display_name = ?, display_name_ci = ?, external_id = ?, attributes = ?,
+			version = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
+			g.DisplayName, fold(g.DisplayName), g.ExternalID, nullJSON(g.Attributes), g.Version,
+			micros(g.UpdatedAt), org, id); err != nil {
+			return g, nil, nil, err
+		}
+		if err := w.record(org, store.ActionUpdate, store.EntityGroup, id, old, g); err != nil {
+			return g, nil, nil, err
+		}
+	}
+	if added, err = changeMembers(w, org, id, add, store.ActionAddMembers,
+		insertMember); err != nil {
+		return g, nil, nil, err
+	}
+	if removed, err = changeMembers(w, org, id, remove, store.ActionRemoveMembers,
+		deleteMember); err != nil {
+		return g, nil, nil, err
+	}
+	// A membership change moves the group's SCIM meta (ETag, lastModified)
+	// too, but a patch moves Version only once.
+	if !attrsChanged && len(added)+len(removed) > 0 {
+		g.Version, g.UpdatedAt = old.Version+1, w.now
+		if _, err := w.exec(`UPDATE groups SET version = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
+			g.Version, micros(g.UpdatedAt), org, id); err != nil {
+			return g, nil, nil, err
+		}
+	}
+	return g, added, removed, nil
+}
+
+// notIn returns the current members of the group that are not in keep; a
+// replace cannot avoid reading the member list.
+func notIn(w *wtx, org, groupID string, keep []string) ([]string, error) {
+	var current []string
+	if err := w.sel(&current, `SELECT user_id FROM memberships WHERE org_id = ? AND group_id = ?`, org, groupID); err != nil {
+		return nil, err
+	}
+	kept := make(map[string]bool, len(keep))
+	for _, uid := range keep {
+		kept[uid] = true
+	}
+	var drop []string
+	for _, uid := range current {
+		if !kept[uid] {
+			drop = append(drop, uid)
+		}
+	}
+	return drop, nil
 }
 
 func (t *tenant) ListMembers(ctx context.Context, groupID string) (ids []string, err error) {
@@ -207,35 +298,35 @@ func groupExists(q qtx, org, id string) error {
 	return nil
 }
 
+// Per-member statements, prepared once per call by changeMembers.
+const (
+	insertMember = `INSERT INTO memberships (org_id, group_id, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
+	deleteMember = `DELETE FROM memberships WHERE org_id = ? AND group_id = ? AND user_id = ?`
+)
+
 // inChunk bounds IN lists below every engine's parameter limit.
 const inChunk = 500
 
-// addMembers inserts the memberships that are missing, after checking in
-// one indexed query per chunk that every user exists in the organisation.
-// Cost follows len(userIDs), never the group size.
-func addMembers(w *wtx, org, groupID string, userIDs []string) ([]string, error) {
-	ids := dedupe(userIDs)
+// usersExist checks, in one indexed query per chunk, that every id (already
+// deduplicated) names a user of the organisation. An unknown id is the
+// client's bad value, not a missing group, so it is a ValidationError on
+// "members". Cost follows len(ids), never the group size.
+func usersExist(w *wtx, org string, ids []string) error {
 	for i := 0; i < len(ids); i += inChunk {
 		chunk := ids[i:min(i+inChunk, len(ids))]
 		q, args, err := sqlx.In(`SELECT COUNT(*) FROM users WHERE org_id = ? AND id IN (?)`, org, chunk)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var n int
 		if err := w.get(&n, q, args...); err != nil {
-			return nil, err
+			return err
 		}
 		if n != len(chunk) {
-			return nil, fmt.Errorf("user: %w", store.ErrNotFound)
+			return store.Invalid("members", "a member is not a known user")
 		}
 	}
-	return changeMembers(w, org, groupID, ids, store.ActionAddMembers,
-		`INSERT INTO memberships (org_id, group_id, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
-}
-
-func removeMembers(w *wtx, org, groupID string, userIDs []string) ([]string, error) {
-	return changeMembers(w, org, groupID, dedupe(userIDs), store.ActionRemoveMembers,
-		`DELETE FROM memberships WHERE org_id = ? AND group_id = ? AND user_id = ?`)
+	return nil
 }
 
 // changeMembers runs stmt once per user id and records the ids it affected.
@@ -264,17 +355,6 @@ func changeMembers(w *wtx, org, groupID string, ids []string, action, stmt strin
 		return changed, nil
 	}
 	return changed, w.record(org, action, store.EntityMembership, groupID, nil, store.MembershipDelta{GroupID: groupID, UserIDs: changed})
-}
-
-// touchGroup bumps the group's Version and UpdatedAt after its members
-// changed, so its SCIM meta (ETag, lastModified) moves.
-func touchGroup(w *wtx, org, groupID string, changed bool) error {
-	if !changed {
-		return nil
-	}
-	_, err := w.exec(`UPDATE groups SET version = version + 1, updated_at = ? WHERE org_id = ? AND id = ?`,
-		micros(w.now), org, groupID)
-	return err
 }
 
 func dedupe(ids []string) []string {

@@ -52,8 +52,12 @@ func testTenantIsolation(t *testing.T, s store.Store) {
 	notFound("ListMembers", err)
 	_, err = a.AddMembers(ctx, bg.ID, []string{au.ID})
 	notFound("AddMembers to B's group", err)
+	// Another organisation's user is unknown here, so it is a bad member
+	// value, exactly like an id that exists nowhere.
 	_, err = a.AddMembers(ctx, ag.ID, []string{bu.ID})
-	notFound("AddMembers of B's user", err)
+	wantMembersInvalid(t, "AddMembers of B's user", err)
+	_, _, _, err = a.PatchGroup(ctx, bg.ID, store.GroupPatch{Remove: []string{bu.ID}})
+	notFound("PatchGroup", err)
 	_, err = a.RemoveMembers(ctx, bg.ID, []string{bu.ID})
 	notFound("RemoveMembers", err)
 	_, _, err = a.ReplaceMembers(ctx, bg.ID, nil)

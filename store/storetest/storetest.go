@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Pagination", testPagination},
 		{"Groups", testGroups},
 		{"Memberships", testMemberships},
+		{"PatchGroup", testPatchGroup},
 		{"ConcurrentAddMembers", testConcurrentAddMembers},
 		{"ServiceAreas", testServiceAreas},
 		{"RolesAndGrants", testRolesAndGrants},
