@@ -34,6 +34,7 @@ const (
 	codePersonBasis      = "person-basis-required"
 	codeNotFound         = "not-found"
 	codeGone             = "gone"
+	codeKommuneNotServed = "kommune-not-served"
 	codeUpstreamThrottle = "upstream-throttled"
 	codeUpstream         = "upstream-failure"
 	codeUpstreamTimeout  = "upstream-timeout"

@@ -361,10 +361,14 @@ func (s *Server) orderExtract(x *exchange) (any, error) {
 	if err := x.authorize(extractElements(req), nil, false); err != nil {
 		return nil, err
 	}
+	if err := s.extractScope(x, req); err != nil {
+		return nil, err
+	}
 	id, err := upstream(x, "uttrekk", func(ctx context.Context) (string, error) { return s.upstream.OrderExtract(ctx, req) })
 	if err != nil {
 		return nil, err
 	}
+	s.jobs.remember(id, x.orgID, x.rec.RoleID)
 	return jobAnswer{JobbID: id}, nil
 }
 
@@ -418,6 +422,10 @@ func (s *Server) extractBatch(x *exchange) (any, error) {
 	x.rec.Criteria, _ = json.Marshal(map[string]any{"jobbId": job, "batch": n})
 	if err := x.authorize([]string{"identifikasjonsnummer"}, nil, false); err != nil {
 		return nil, err
+	}
+	if !s.jobs.owns(job, x.orgID, x.rec.RoleID) {
+		// Answered like FREG's unknown job, without asking the upstream.
+		return nil, &apiError{status: http.StatusGone, code: codeGone, message: "no uttrekk job with this id was ordered in this role"}
 	}
 	b, err := upstream(x, "uttrekk-batch", func(ctx context.Context) (freg.ExtractBatch, error) {
 		return s.upstream.ExtractBatch(ctx, job, n)

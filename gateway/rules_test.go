@@ -426,6 +426,24 @@ func TestOtherResources(t *testing.T) {
 			t.Fatalf("batch holds an invalid id")
 		}
 	}
+	// A job's batches go only to the role that ordered it: another role of
+	// the same organisation that learnt the id gets FREG's 410.
+	otherLists := f.role("stotte", store.UsageM2M, store.GradedHide, []string{store.PurposeCitizenLists}, freg.PersonBasis...)
+	f.grant(otherLists.ID, store.SubjectIntegration, integ.id)
+	r = f.do(integ, "GET", "/folkeregister/api/v1/"+otherLists.ID+"/v1/uttrekk/"+job.JobbID+"/batch/0", nil)
+	if r.status != 410 {
+		t.Errorf("another role read the job's batch: %d %s", r.status, r.body)
+	}
+	// An uttrekk stays within the organisation's municipalities.
+	r = f.do(integ, "POST", base+"uttrekk/tilpasset", []byte(`{"personstatustyper":["bosatt"],"kjoenn":"kvinne"}`))
+	if r.status != 400 {
+		t.Errorf("nationwide uttrekk: %d %s", r.status, r.body)
+	}
+	r = f.do(integ, "POST", base+"uttrekk/tilpasset", []byte(`{"personstatustyper":["bosatt"],"kommunenummer":{"bostedskommunenummer":"0301"}}`))
+	if r.status != 403 || r.fiks(t)["errorCode"] != "kommune-not-served" {
+		t.Errorf("uttrekk of another kommune: %d %s", r.status, r.body)
+	}
+
 	// uttrekk needs the citizen-lists purpose, feed the events purpose.
 	searchRole := f.role("stotte", store.UsageM2M, store.GradedHide, searchOnly, freg.PersonBasis...)
 	f.grant(searchRole.ID, store.SubjectIntegration, integ.id)

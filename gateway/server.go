@@ -60,6 +60,7 @@ type Server struct {
 	machines        *machineCache
 	audit           *audit.Writer
 	lists           *lists.Service
+	jobs            *extractJobs
 	m               *serverMetrics
 	now             func() time.Time
 	upstreamTimeout time.Duration
@@ -89,6 +90,7 @@ func New(o Options) *Server {
 		m: newServerMetrics(), now: o.Now, upstreamTimeout: o.UpstreamTimeout, throttleRetry: o.ThrottleRetryAfter,
 	}
 	s.machines = newMachineCache(o.MachineAuthTTL, o.Now)
+	s.jobs = newExtractJobs(o.Now)
 	s.audit = audit.New(o.Store, audit.Options{MaxBatch: o.AuditBatch, Logger: o.Logger, OnBatch: s.m.auditBatch})
 	r := gin.New()
 	r.ContextWithFallback = true
