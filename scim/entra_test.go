@@ -261,3 +261,74 @@ func TestEntraGroupLifecycle(t *testing.T) {
 		}
 	}
 }
+
+// TestEntraGroupPatchAllOrNothing sends what Entra sends when a group is
+// renamed and gets a member in the same sync cycle (one PATCH with a
+// Replace of displayName and an Add of members), where one member id is not
+// a provisioned user. The request fails as a whole: the name, the members
+// and the change history stay as they were. A PUT with a bad member is
+// refused the same way.
+func TestEntraGroupPatchAllOrNothing(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.createUser("a@testkommune.no"), e.createUser("b@testkommune.no")
+	gid := e.do(http.MethodPost, "/Groups", `{
+		"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group", "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+		"externalId": "5c2b9f4e-7d0a-4c1e-9b57-2f3e6a8d1c40",
+		"displayName": "Barnevern",
+		"members": [{"value": "`+a+`"}]
+	}`).must(t, http.StatusCreated).str("id")
+	const ghost = "0b6f1e7c-3a55-4d0e-8f2a-9c1d7e4b2a66" // an Entra object id never provisioned here
+
+	check := func(what string, rows int) {
+		t.Helper()
+		r := e.do(http.MethodGet, "/Groups/"+gid, "").must(t, http.StatusOK)
+		if r.str("displayName") != "Barnevern" || r.str("members.0.value") != a || r.get("members.1") != nil {
+			t.Fatalf("%s: group changed: %s", what, r.raw)
+		}
+		if n := len(e.changes()); n != rows {
+			t.Fatalf("%s: %d change rows, want %d", what, n, rows)
+		}
+	}
+	rows := len(e.changes())
+
+	r := e.do(http.MethodPatch, "/Groups/"+gid, patchOp(`
+		{"op": "Replace", "path": "displayName", "value": "Barnevern Oslo"},
+		{"op": "Add", "path": "members", "value": [{"value": "`+b+`"}, {"value": "`+ghost+`"}]}`)).must(t, http.StatusBadRequest)
+	if r.str("scimType") != "invalidValue" {
+		t.Errorf("unknown member: %s", r.raw)
+	}
+	check("PATCH with an unknown member", rows)
+
+	// Path-less form (Entra without aadOptscim062020 flattens the same change).
+	e.do(http.MethodPatch, "/Groups/"+gid, patchOp(`
+		{"op": "Replace", "value": {"displayName": "Barnevern Oslo", "members": [{"value": "`+ghost+`"}]}}`)).must(t, http.StatusBadRequest)
+	check("path-less PATCH with an unknown member", rows)
+
+	e.do(http.MethodPut, "/Groups/"+gid, `{
+		"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+		"displayName": "Barnevern Oslo",
+		"members": [{"value": "`+b+`"}, {"value": "`+ghost+`"}]
+	}`).must(t, http.StatusBadRequest)
+	check("PUT with an unknown member", rows)
+
+	// An unknown group is a 404 whatever its members.
+	e.do(http.MethodPatch, "/Groups/"+ghost, patchOp(`{"op": "Add", "path": "members", "value": [{"value": "`+a+`"}]}`)).must(t, http.StatusNotFound)
+
+	// The same PATCH with known members is applied as a whole: one rename
+	// row and one add-members row naming only b.
+	e.do(http.MethodPatch, "/Groups/"+gid, patchOp(`
+		{"op": "Replace", "path": "displayName", "value": "Barnevern Oslo"},
+		{"op": "Add", "path": "members", "value": [{"value": "`+a+`"}, {"value": "`+b+`"}]}`)).must(t, http.StatusNoContent)
+	got := e.do(http.MethodGet, "/Groups/"+gid, "").must(t, http.StatusOK)
+	if got.str("displayName") != "Barnevern Oslo" || got.get("members.2") != nil || got.get("members.1") == nil {
+		t.Fatalf("after PATCH: %s", got.raw)
+	}
+	cs := e.changes()
+	if len(cs) != rows+2 {
+		t.Fatalf("%d new change rows, want 2", len(cs)-rows)
+	}
+	// ListChanges is newest first.
+	if actions := []string{cs[1].Action, cs[0].Action}; !slices.Equal(actions, []string{store.ActionUpdate, store.ActionAddMembers}) {
+		t.Errorf("new rows %v", actions)
+	}
+}

@@ -1,9 +1,7 @@
 package scim
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -83,26 +81,11 @@ func (gh groupHandler) view(r *http.Request, g store.Group, p projection) (elimi
 
 func (gh groupHandler) respond(r *http.Request, g store.Group, err error, id string) (elimity.Resource, error) {
 	if err != nil {
-		return elimity.Resource{}, gh.memberError(r, err, id)
+		// The store names an unknown member as a ValidationError on
+		// "members", so ErrNotFound here always means the group.
+		return elimity.Resource{}, gh.h.storeError(r, err, id)
 	}
 	return gh.view(r, g, parseProjection(gh.h.groups, r))
-}
-
-// memberError maps errors of calls that take member ids: the store reports
-// an unknown user as ErrNotFound, which is the client's invalid value unless
-// the group itself is missing.
-func (gh groupHandler) memberError(r *http.Request, err error, id string) error {
-	if errors.Is(err, store.ErrNotFound) {
-		groupExists := id == "" // a create has no group to miss
-		if !groupExists {
-			_, gerr := tenant(r.Context()).GetGroup(r.Context(), id)
-			groupExists = gerr == nil
-		}
-		if groupExists {
-			return invalidValue("a member is not a known user")
-		}
-	}
-	return gh.h.storeError(r, err, id)
 }
 
 func (gh groupHandler) Create(r *http.Request, attrs elimity.ResourceAttributes) (elimity.Resource, error) {
@@ -144,19 +127,19 @@ func (gh groupHandler) GetAll(r *http.Request, params elimity.ListRequestParams)
 	return elimity.Page{TotalResults: page.Total, Resources: out}, nil
 }
 
+// Replace is a SCIM PUT: the document and the member list are replaced in
+// one store transaction, so a bad member leaves the group as it was.
 func (gh groupHandler) Replace(r *http.Request, id string, attrs elimity.ResourceAttributes) (elimity.Resource, error) {
 	doc := document(attrs)
 	members, err := takeMembers(doc)
 	if err != nil {
 		return elimity.Resource{}, err
 	}
-	t := tenant(r.Context())
-	g, err := t.UpdateGroup(r.Context(), id, func(old store.Group) (store.Group, error) {
-		return withGroupDoc(old, doc)
+	g, _, _, err := tenant(r.Context()).PatchGroup(r.Context(), id, store.GroupPatch{
+		Update:  func(old store.Group) (store.Group, error) { return withGroupDoc(old, doc) },
+		Replace: true,
+		Add:     members,
 	})
-	if err == nil {
-		_, _, err = t.ReplaceMembers(r.Context(), id, members)
-	}
 	return gh.respond(r, g, err, id)
 }
 
@@ -167,9 +150,11 @@ func (gh groupHandler) Delete(r *http.Request, id string) error {
 	return nil
 }
 
-// Patch splits the operations into membership changes, which go to the
-// store as one delta, and changes to the group's own attributes. It answers
-// 204 as Microsoft's provisioning documentation asks for group PATCHes.
+// Patch splits the operations into membership changes and changes to the
+// group's own attributes, and hands both to the store as one patch: Entra
+// sends a rename together with member changes, and a bad member must leave
+// the rename unstored too. It answers 204 as Microsoft's provisioning
+// documentation asks for group PATCHes.
 func (gh groupHandler) Patch(r *http.Request, id string, ops []elimity.PatchOperation) (elimity.Resource, error) {
 	var delta memberDelta
 	var docOps []elimity.PatchOperation
@@ -182,10 +167,9 @@ func (gh groupHandler) Patch(r *http.Request, id string, ops []elimity.PatchOper
 			docOps = append(docOps, *rest)
 		}
 	}
-	t := tenant(r.Context())
-	ctx := r.Context()
+	p := delta.patch()
 	if len(docOps) > 0 {
-		_, err := t.UpdateGroup(ctx, id, func(old store.Group) (store.Group, error) {
+		p.Update = func(old store.Group) (store.Group, error) {
 			doc, err := decodeDoc(old.Attributes)
 			if err != nil {
 				return old, err
@@ -196,13 +180,12 @@ func (gh groupHandler) Patch(r *http.Request, id string, ops []elimity.PatchOper
 				}
 			}
 			return withGroupDoc(old, doc)
-		})
-		if err != nil {
-			return elimity.Resource{}, gh.h.storeError(r, err, id)
 		}
 	}
-	if err := delta.apply(ctx, t, id); err != nil {
-		return elimity.Resource{}, gh.memberError(r, err, id)
+	// Called even for a patch that changes nothing, so that an unknown group
+	// is still a 404.
+	if _, _, _, err := tenant(r.Context()).PatchGroup(r.Context(), id, p); err != nil {
+		return elimity.Resource{}, gh.h.storeError(r, err, id)
 	}
 	return elimity.Resource{}, nil
 }
@@ -319,33 +302,21 @@ func filterMemberIDs(e filter.Expression) ([]string, bool) {
 	return nil, false
 }
 
-// apply sends the delta to the store: adds first, since an unknown user
-// fails them before anything changed.
-func (d *memberDelta) apply(ctx context.Context, t store.Tenant, groupID string) error {
+// patch turns the delta into the store's membership change. After a reset
+// the adds are the complete list, and a later remove only means "not in it".
+func (d *memberDelta) patch() store.GroupPatch {
+	var p store.GroupPatch
 	if !d.touched {
-		return nil
+		return p
 	}
-	var add, remove []string
+	p.Replace = d.replace
 	for _, id := range d.order {
-		if d.member[id] {
-			add = append(add, id)
-		} else {
-			remove = append(remove, id)
+		switch {
+		case d.member[id]:
+			p.Add = append(p.Add, id)
+		case !d.replace:
+			p.Remove = append(p.Remove, id)
 		}
 	}
-	if d.replace {
-		_, _, err := t.ReplaceMembers(ctx, groupID, add)
-		return err
-	}
-	if len(add) > 0 {
-		if _, err := t.AddMembers(ctx, groupID, add); err != nil {
-			return err
-		}
-	}
-	if len(remove) > 0 {
-		if _, err := t.RemoveMembers(ctx, groupID, remove); err != nil {
-			return err
-		}
-	}
-	return nil
+	return p
 }
