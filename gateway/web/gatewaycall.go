@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 
 	"github.com/gin-gonic/gin"
+
+	"folkevakt/gateway/freg"
 )
 
 // gwResponse is the gateway's answer to an in-process request.
@@ -81,7 +84,7 @@ func gatewayMessage(r gwResponse) string {
 	case http.StatusUnauthorized:
 		return "Innloggingen din er utløpt. Logg inn på nytt."
 	case http.StatusForbidden:
-		return "Rollen du har valgt gir ikke tilgang til dette (" + e.Message + ")."
+		return forbiddenMessage(e)
 	case http.StatusNotFound:
 		return "Fant ingen person med dette fødselsnummeret eller d-nummeret."
 	case http.StatusTooManyRequests:
@@ -90,4 +93,37 @@ func gatewayMessage(r gwResponse) string {
 		return "Folkeregisteret svarer ikke akkurat nå. Prøv igjen senere."
 	}
 	return "Noe gikk galt (status " + http.StatusText(r.Status) + ")."
+}
+
+// forbiddenMessages say in Norwegian why the gateway refused (by its
+// errorCode); the gateway's own messages are English, for fagsystem
+// developers.
+var forbiddenMessages = map[string]string{
+	"element-not-in-role":      "Rollen du har valgt gir ikke tilgang til opplysningen",
+	"confidential-not-allowed": "Tjenesteområdet til rollen gir ikke tilgang til taushetsbelagte opplysninger, som",
+	"person-basis-required":    "Rollen dekker ikke alle opplysningene i «Person basis», så opplysningene må velges uttrykkelig.",
+	"not-granted":              "Du har ikke (lenger) tilgang til denne rollen.",
+	"purpose-not-in-role":      "Rollen har ikke dette bruksområdet.",
+	"unknown-role":             "Rollen finnes ikke.",
+	"role-m2m-only":            "Rollen kan bare brukes av fagsystemer (maskin-til-maskin).",
+	"kommune-not-served":       "Kommunen hører ikke til organisasjonen din.",
+}
+
+var elementInMessage = regexp.MustCompile(`element ([A-Za-z]+)`)
+
+func forbiddenMessage(e fiksError) string {
+	msg, ok := forbiddenMessages[e.ErrorCode]
+	if !ok {
+		return "Rollen du har valgt gir ikke tilgang til dette."
+	}
+	if e.ErrorCode != "element-not-in-role" && e.ErrorCode != "confidential-not-allowed" {
+		return msg
+	}
+	label := "som trengs"
+	if m := elementInMessage.FindStringSubmatch(e.Message); m != nil {
+		if el, known := freg.LookupElement(m[1]); known {
+			label = "«" + el.Label + "»"
+		}
+	}
+	return msg + " " + label + "."
 }
