@@ -155,7 +155,7 @@ func (x *exchange) identify() error {
 	x.role, x.area = role, area
 	x.rec.ServiceArea, x.rec.LegalBasis = area.ID, area.LegalBasis
 	p, err := x.s.auth.Employee(x.ctx, orgID, bearer)
-	if err != nil && errors.Is(err, auth.ErrUnauthenticated) && strings.HasSuffix(err.Error(), ": unknown user") {
+	if errors.Is(err, auth.ErrUnknownUser) {
 		// A valid token of someone who is no user of the role's organisation
 		// (an employee of another organisation trying its role): answered
 		// exactly like a role that does not exist, audited where it was tried.
