@@ -12,9 +12,11 @@ import (
 // time. Verifying a Maskinporten token (RSA) and resolving the integration
 // cost more than the rest of a lookup; a fagsystem sends the same
 // credentials on every request. The key covers every credential, so a
-// changed password or token misses. Revocation does not wait for expiry:
-// grants and integrations are checked by the policy on every request; only
-// an old password or an expired token may keep working for up to the TTL.
+// changed password or token misses, and any change to an integration
+// (password rotation, deletion) empties the cache at once (see forget), so
+// an old password stops working on the next request. Grants are checked by
+// the policy on every request. Only a token that expires inside the TTL
+// may be honoured up to that long after its exp.
 type machineCache struct {
 	ttl time.Duration
 	now func() time.Time
@@ -69,4 +71,11 @@ func (c *machineCache) put(k [32]byte, p auth.Principal) {
 		clear(c.m)
 	}
 	c.m[k] = cachedPrincipal{p: p, expires: c.now().Add(c.ttl)}
+}
+
+// forget drops every remembered authentication.
+func (c *machineCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
 }

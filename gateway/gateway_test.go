@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"folkevakt/gateway/freg"
+	"folkevakt/policy/secret"
 	"folkevakt/store"
 )
 
@@ -220,3 +221,37 @@ func mustJSON(v any) []byte {
 }
 
 var _ = fmt.Sprintf
+
+// A rotated password stops working on the very next request, although the
+// gateway remembers successful machine logins, and the new one works.
+func TestPasswordRotationIsImmediate(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	ctx := context.Background()
+	ex := register(t).Examples()
+	role := f.role("stotte", store.UsageM2M, store.GradedHide, searchOnly, "identifikasjonsnummer", "navn")
+	integ := f.integration("Sak/arkiv")
+	f.grant(role.ID, store.SubjectIntegration, integ.id)
+	path := personPath(role.ID, ex.Ordinary, "part=navn")
+	if r := f.do(integ, "GET", path, nil); r.status != http.StatusOK {
+		t.Fatalf("before rotation: %d %s", r.status, r.body)
+	}
+	newPassword := secret.NewPassword()
+	hash, err := secret.Hash(newPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.tenant.UpdateIntegration(ctx, integ.id, func(i store.Integration) (store.Integration, error) {
+		i.PasswordHash = hash
+		return i, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.do(integ, "GET", path, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("old password after rotation: %d %s", r.status, r.body)
+	}
+	rotated := caller{id: integ.id, headers: integ.headers.Clone()}
+	rotated.headers.Set("IntegrasjonPassord", newPassword)
+	if r := f.do(rotated, "GET", path, nil); r.status != http.StatusOK {
+		t.Fatalf("new password: %d %s", r.status, r.body)
+	}
+}

@@ -90,6 +90,11 @@ func New(o Options) *Server {
 		m: newServerMetrics(), now: o.Now, upstreamTimeout: o.UpstreamTimeout, throttleRetry: o.ThrottleRetryAfter,
 	}
 	s.machines = newMachineCache(o.MachineAuthTTL, o.Now)
+	o.Store.OnChange(func(c store.Change) {
+		if c.Entity == store.EntityIntegration && c.Action != store.ActionCreate {
+			s.machines.forget()
+		}
+	})
 	s.jobs = newExtractJobs(o.Now)
 	s.audit = audit.New(o.Store, audit.Options{MaxBatch: o.AuditBatch, Logger: o.Logger, OnBatch: s.m.auditBatch})
 	r := gin.New()
