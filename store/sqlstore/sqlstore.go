@@ -284,6 +284,9 @@ func listJSON(l []string) string {
 	if len(l) == 0 {
 		return "[]"
 	}
+	if b, ok := store.AppendPlainJSONList(make([]byte, 0, 256), l); ok {
+		return string(b)
+	}
 	b, _ := json.Marshal(l) // a []string always marshals
 	return string(b)
 }
