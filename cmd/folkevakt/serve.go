@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
 	"time"
 
@@ -104,6 +105,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	logger := newLogger(e.stderr, cfg.LogFormat, cfg.LogLevel)
+	ensureTwoProcs()
 	modelText, err := os.ReadFile(cfg.PolicyModel)
 	if err != nil {
 		return fmt.Errorf("--policy-model: %w", err)
@@ -183,6 +185,17 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// ensureTwoProcs runs the scheduler with at least two Ps. The audit writer
+// holds its P through SQLite's commit (a cgo call ending in fsync); with one
+// P nothing else runs meanwhile, not even the network poller, so no request
+// reaches the next batch and group commit degenerates to one record per
+// transaction on a one-CPU machine. An explicit GOMAXPROCS is respected.
+func ensureTwoProcs() {
+	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < 2 {
+		runtime.GOMAXPROCS(2)
+	}
 }
 
 func upstreamName(cfg *serveConfig) string {
