@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +55,7 @@ type config struct {
 	rounds      int
 	keep        bool
 	tmp         string
+	split       bool
 }
 
 func main() {
@@ -67,11 +69,29 @@ func main() {
 	flag.IntVar(&c.rounds, "rounds", 1, "alternate proxy and gateway this many times (figures are per target over all rounds)")
 	flag.StringVar(&c.tmp, "tmp", "", "where to create the run's directory with the gateway's database (default: the system temporary directory); the disk's fsync latency is part of every gateway answer")
 	flag.BoolVar(&c.keep, "keep", false, "keep the data directory (with the audit log) and print its path")
+	flag.BoolVar(&c.split, "split", false, "run the load client and fregsim on CPU 0 and the proxy or gateway on the other CPUs (Linux, needs taskset and 2+ CPUs), as a load test with the client on another machine would; without it all share every CPU")
+	proxyUpstream := flag.String("serve-proxy", "", "internal: serve the plain reverse proxy in front of this upstream")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: fvload [flags]\n\nLoad test: gateway vs a plain reverse proxy, both in front of the same fregsim.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *proxyUpstream != "" {
+		if err := serveProxy(*proxyUpstream); err != nil {
+			fmt.Fprintln(os.Stderr, "fvload proxy:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if c.split && os.Getenv(pinnedEnv) == "" {
+		// The client runs on CPU 0 with fregsim; the process pins itself
+		// (every thread) by starting again under taskset.
+		if err := pinSelf(); err != nil {
+			fmt.Fprintln(os.Stderr, "fvload:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "fvload:", err)
 		os.Exit(1)
@@ -109,7 +129,14 @@ func run(c config) error {
 	}
 
 	// 1. fregsim.
-	fregURL, err := start(ctx, &children, c.binary, dir, nil, `fregsim listening on (http://\S+)`, "fregsim", "--addr", "127.0.0.1:0",
+	clientCPUs, serverCPUs := "", ""
+	if c.split {
+		// NumCPU here is CPU 0 alone: the count comes from before pinning.
+		n, _ := strconv.Atoi(os.Getenv(pinnedEnv))
+		clientCPUs, serverCPUs = "0", fmt.Sprintf("1-%d", max(n, 2)-1)
+		fmt.Printf("split: load client and fregsim on CPU %s, proxy and gateway on CPU %s\n", clientCPUs, serverCPUs)
+	}
+	fregURL, err := start(ctx, &children, clientCPUs, c.binary, dir, nil, `fregsim listening on (http://\S+)`, "fregsim", "--addr", "127.0.0.1:0",
 		"--population", strconv.Itoa(c.population), "--kommunenummer", kommunenr, "--log-format", "text")
 	if err != nil {
 		return err
@@ -130,7 +157,7 @@ func run(c config) error {
 
 	// 3. folkevakt serve in front of fregsim.
 	env := []string{"FOLKEVAKT_BOOTSTRAP_ORG=" + orgNumber + ":Storevik kommune:" + kommunenr}
-	gwURL, err := start(ctx, &children, c.binary, dir, env, `folkevakt listening on (http://\S+)`, "serve", "--addr", "127.0.0.1:0",
+	gwURL, err := start(ctx, &children, serverCPUs, c.binary, dir, env, `folkevakt listening on (http://\S+)`, "serve", "--addr", "127.0.0.1:0",
 		"--data-dir", dataDir, "--upstream", fregURL, "--log-level", "warn", "--policy-model", "model.conf")
 	if err != nil {
 		return err
@@ -140,19 +167,16 @@ func run(c config) error {
 		return err
 	}
 
-	// 4. The plain reverse proxy.
-	fu, _ := url.Parse(fregURL)
-	origin := &url.URL{Scheme: fu.Scheme, Host: fu.Host}
-	rp := httputil.NewSingleHostReverseProxy(origin)
-	rp.Transport = transport()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// 4. The plain reverse proxy, a process of its own like the gateway.
+	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	psrv := &http.Server{Handler: rp}
-	go psrv.Serve(ln)
-	defer psrv.Close()
-	proxyBase := "http://" + ln.Addr().String() + fregPath
+	proxyURL, err := start(ctx, &children, serverCPUs, self, dir, nil, `proxy listening on (http://\S+)`, "-serve-proxy", fregURL)
+	if err != nil {
+		return err
+	}
+	proxyBase := proxyURL + fregPath
 
 	query := ""
 	if c.part != "" {
@@ -196,12 +220,18 @@ func run(c config) error {
 	return nil
 }
 
-// start runs a folkevakt subcommand and waits for the line announcing its URL.
-// Its log goes to <logDir>/<subcommand>.log.
-func start(ctx context.Context, children *sync.WaitGroup, bin, logDir string, env []string, announce string, args ...string) (string, error) {
+// start runs a program (a folkevakt subcommand or the proxy) and waits for
+// the line announcing its URL; cpus, if set, pins it there with taskset. Its
+// log goes to <logDir>/<first argument>.log.
+func start(ctx context.Context, children *sync.WaitGroup, cpus, bin, logDir string, env []string, announce string, args ...string) (string, error) {
+	name := strings.TrimLeft(args[0], "-")
+	if cpus != "" {
+		args = append([]string{"-c", cpus, bin}, args...)
+		bin = "taskset"
+	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), env...)
-	logf, err := os.Create(filepath.Join(logDir, args[0]+".log"))
+	logf, err := os.Create(filepath.Join(logDir, name+".log"))
 	if err != nil {
 		return "", err
 	}
@@ -228,11 +258,11 @@ func start(ctx context.Context, children *sync.WaitGroup, bin, logDir string, en
 	select {
 	case u, ok := <-found:
 		if !ok {
-			return "", fmt.Errorf("folkevakt %s exited before it was ready", args[0])
+			return "", fmt.Errorf("%s exited before it was ready (see %s.log)", name, name)
 		}
 		return u, nil
 	case <-time.After(2 * time.Minute):
-		return "", fmt.Errorf("folkevakt %s did not start", args[0])
+		return "", fmt.Errorf("%s did not start", name)
 	}
 }
 
@@ -288,6 +318,48 @@ func provision(ctx context.Context, dataDir string) (roleID, integrationID, pass
 		return "", "", "", err
 	}
 	return role.ID, integ.ID, password, nil
+}
+
+// pinnedEnv tells the pinned run how many CPUs the machine has.
+const pinnedEnv = "FVLOAD_PINNED"
+
+// pinSelf runs this program again on CPU 0 and exits with its status.
+func pinSelf() error {
+	if runtime.NumCPU() < 2 {
+		return errors.New("-split needs at least 2 CPUs")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("taskset", append([]string{"-c", "0", self}, os.Args[1:]...)...)
+	cmd.Env = append(os.Environ(), pinnedEnv+"="+strconv.Itoa(runtime.NumCPU()))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.ExitCode())
+		}
+		return fmt.Errorf("taskset (util-linux) is needed for -split: %w", err)
+	}
+	return nil
+}
+
+// serveProxy is the baseline: httputil.ReverseProxy with a pooled transport,
+// nothing else.
+func serveProxy(upstream string) error {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		return err
+	}
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})
+	rp.Transport = transport()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("proxy listening on http://%s\n", ln.Addr())
+	return (&http.Server{Handler: rp}).Serve(ln)
 }
 
 func transport() *http.Transport {
