@@ -24,7 +24,7 @@ func ChainHash(prevHash string, rec AuditRecord) string {
 	canonical.PrevHash = prevHash
 	canonical.Hash = ""
 	canonical.Time = rec.Time.UTC().Truncate(time.Microsecond)
-	buf := make([]byte, 0, 1024)
+	buf := make([]byte, 0, 2048) // a lookup's record is about 1.4 kB
 	buf = append(buf, prevHash...)
 	if b, ok := appendCanonical(buf, rec.OrgID, &canonical); ok {
 		buf = b

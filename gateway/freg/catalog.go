@@ -2,7 +2,9 @@ package freg
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"sync"
 )
 
 // Parts that name a group of elements (freg.md §4). Every element name is
@@ -113,6 +115,40 @@ func (s Selection) Contains(name string) bool {
 // modifier. identifikasjonsnummer is always included. An unknown part is an
 // error naming it.
 func ParseParts(parts []string) (Selection, error) {
+	// Nearly every request names no part or one: those selections are
+	// computed once (a map and a sort per lookup showed in profiles).
+	if len(parts) <= 1 {
+		key := ""
+		if len(parts) == 1 {
+			key = parts[0]
+		}
+		if sel, ok := commonSelections()[key]; ok {
+			return Selection{Elements: slices.Clone(sel.Elements), Historikk: sel.Historikk}, nil
+		}
+	}
+	return parseParts(parts)
+}
+
+// commonSelections are the selections of no part and of every single part.
+var commonSelections = sync.OnceValue(func() map[string]Selection {
+	m := map[string]Selection{}
+	names := []string{"", PartHistorikk, PartPersonBasis, PartIdentitetsgrunnlagUtvidet, PartRelasjonUtvidet}
+	for name := range elementByName {
+		names = append(names, name)
+	}
+	for _, name := range names {
+		var parts []string
+		if name != "" {
+			parts = []string{name}
+		}
+		if sel, err := parseParts(parts); err == nil {
+			m[name] = sel
+		}
+	}
+	return m
+})
+
+func parseParts(parts []string) (Selection, error) {
 	set := map[string]bool{"identifikasjonsnummer": true}
 	var sel Selection
 	named := 0
