@@ -10,6 +10,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -136,7 +137,7 @@ func run(c config) error {
 		clientCPUs, serverCPUs = "0", fmt.Sprintf("1-%d", max(n, 2)-1)
 		fmt.Printf("split: load client and fregsim on CPU %s, proxy and gateway on CPU %s\n", clientCPUs, serverCPUs)
 	}
-	fregURL, err := start(ctx, &children, clientCPUs, c.binary, dir, nil, `fregsim listening on (http://\S+)`, "fregsim", "--addr", "127.0.0.1:0",
+	fregURL, _, err := start(ctx, &children, clientCPUs, c.binary, dir, nil, `fregsim listening on (http://\S+)`, "fregsim", "--addr", "127.0.0.1:0",
 		"--population", strconv.Itoa(c.population), "--kommunenummer", kommunenr, "--log-format", "text")
 	if err != nil {
 		return err
@@ -157,7 +158,7 @@ func run(c config) error {
 
 	// 3. folkevakt serve in front of fregsim.
 	env := []string{"FOLKEVAKT_BOOTSTRAP_ORG=" + orgNumber + ":Storevik kommune:" + kommunenr}
-	gwURL, err := start(ctx, &children, serverCPUs, c.binary, dir, env, `folkevakt listening on (http://\S+)`, "serve", "--addr", "127.0.0.1:0",
+	gwURL, gwPID, err := start(ctx, &children, serverCPUs, c.binary, dir, env, `folkevakt listening on (http://\S+)`, "serve", "--addr", "127.0.0.1:0",
 		"--data-dir", dataDir, "--upstream", fregURL, "--log-level", "warn", "--policy-model", "model.conf")
 	if err != nil {
 		return err
@@ -172,7 +173,7 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
-	proxyURL, err := start(ctx, &children, serverCPUs, self, dir, nil, `proxy listening on (http://\S+)`, "-serve-proxy", fregURL)
+	proxyURL, proxyPID, err := start(ctx, &children, serverCPUs, self, dir, nil, `proxy listening on (http://\S+)`, "-serve-proxy", fregURL)
 	if err != nil {
 		return err
 	}
@@ -182,9 +183,9 @@ func run(c config) error {
 	if c.part != "" {
 		query = "?part=" + url.QueryEscape(c.part)
 	}
-	proxy := target{name: "proxy", url: func(id string) string { return proxyBase + "/v1/personer/" + id + query }}
+	proxy := target{name: "proxy", pid: proxyPID, url: func(id string) string { return proxyBase + "/v1/personer/" + id + query }}
 	gwBase := gwURL + "/folkeregister/api/v1/" + roleID + "/v1/personer/"
-	gateway := target{name: "gateway", url: func(id string) string { return gwBase + id + query }, header: http.Header{
+	gateway := target{name: "gateway", pid: gwPID, url: func(id string) string { return gwBase + id + query }, header: http.Header{
 		"Integrasjonid":      {integ},
 		"Integrasjonpassord": {password},
 		"Authorization":      {"Bearer " + token},
@@ -214,6 +215,7 @@ func run(c config) error {
 	fmt.Printf("gateway  %s\n", g)
 	fmt.Printf("throughput ratio gateway/proxy = %.3f (target ≥ 0.9)\n", g.rps()/p.rps())
 	fmt.Printf("added p99 = %s (target ≤ 2ms), added p50 = %s\n", (g.pct(99) - p.pct(99)).Round(time.Microsecond), (g.pct(50) - p.pct(50)).Round(time.Microsecond))
+	fmt.Printf("CPU per request: proxy process %s, gateway process %s\n", p.cpuPerRequest(), g.cpuPerRequest())
 	if avg, err := auditBatch(gwURL); err == nil {
 		fmt.Printf("audit: %s\n", avg)
 	}
@@ -223,7 +225,7 @@ func run(c config) error {
 // start runs a program (a folkevakt subcommand or the proxy) and waits for
 // the line announcing its URL; cpus, if set, pins it there with taskset. Its
 // log goes to <logDir>/<first argument>.log.
-func start(ctx context.Context, children *sync.WaitGroup, cpus, bin, logDir string, env []string, announce string, args ...string) (string, error) {
+func start(ctx context.Context, children *sync.WaitGroup, cpus, bin, logDir string, env []string, announce string, args ...string) (string, int, error) {
 	name := strings.TrimLeft(args[0], "-")
 	if cpus != "" {
 		args = append([]string{"-c", cpus, bin}, args...)
@@ -233,15 +235,15 @@ func start(ctx context.Context, children *sync.WaitGroup, cpus, bin, logDir stri
 	cmd.Env = append(os.Environ(), env...)
 	logf, err := os.Create(filepath.Join(logDir, name+".log"))
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	cmd.Stderr = logf
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	re := regexp.MustCompile(announce)
 	found := make(chan string, 1)
@@ -258,11 +260,11 @@ func start(ctx context.Context, children *sync.WaitGroup, cpus, bin, logDir stri
 	select {
 	case u, ok := <-found:
 		if !ok {
-			return "", fmt.Errorf("%s exited before it was ready (see %s.log)", name, name)
+			return "", 0, fmt.Errorf("%s exited before it was ready (see %s.log)", name, name)
 		}
-		return u, nil
+		return u, cmd.Process.Pid, nil
 	case <-time.After(2 * time.Minute):
-		return "", fmt.Errorf("%s did not start", name)
+		return "", 0, fmt.Errorf("%s did not start", name)
 	}
 }
 
@@ -368,6 +370,7 @@ func transport() *http.Transport {
 
 type target struct {
 	name   string
+	pid    int // the server's process, for its CPU time
 	url    func(id string) string
 	header http.Header
 	client *http.Client
@@ -376,10 +379,38 @@ type target struct {
 type result struct {
 	n       int
 	elapsed time.Duration
+	cpu     time.Duration   // the server process's CPU time meanwhile
 	lat     []time.Duration // sorted
 }
 
 func (r result) rps() float64 { return float64(r.n) / r.elapsed.Seconds() }
+
+// cpuPerRequest is the server process's CPU time (user and system) per
+// answered request: unlike throughput, it hardly depends on what else the
+// machine is running.
+func (r result) cpuPerRequest() string {
+	if r.n == 0 || r.cpu <= 0 {
+		return "unknown"
+	}
+	return (r.cpu / time.Duration(r.n)).Round(time.Microsecond).String()
+}
+
+// processCPU reads a process's user plus system time from /proc (Linux).
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command name; utime and stime are
+	// fields 14 and 15, in clock ticks (100 per second on Linux).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
 
 func (r result) pct(p float64) time.Duration {
 	if len(r.lat) == 0 {
@@ -398,6 +429,7 @@ func merge(rs []result) result {
 	for _, r := range rs {
 		m.n += r.n
 		m.elapsed += r.elapsed
+		m.cpu += r.cpu
 		m.lat = append(m.lat, r.lat...)
 	}
 	slices.Sort(m.lat)
@@ -415,6 +447,7 @@ func load(t *target, ids []string, clients int, d time.Duration) (result, error)
 		firstEr error
 		wg      sync.WaitGroup
 	)
+	cpu0 := processCPU(t.pid)
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := 0; w < clients; w++ {
@@ -458,7 +491,7 @@ func load(t *target, ids []string, clients int, d time.Duration) (result, error)
 		return result{}, firstEr
 	}
 	slices.Sort(all)
-	return result{n: len(all), elapsed: elapsed, lat: all}, nil
+	return result{n: len(all), elapsed: elapsed, lat: all, cpu: processCPU(t.pid) - cpu0}, nil
 }
 
 // auditBatch reads the gateway's audit batch-size histogram.
