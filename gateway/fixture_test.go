@@ -113,6 +113,7 @@ type fixture struct {
 	tenant   store.Tenant
 	engine   *policy.Engine
 	upstream *countingClient
+	auth     *auth.Authenticator
 	srv      *gateway.Server
 	http     *httptest.Server
 }
@@ -157,6 +158,7 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 	if up == nil {
 		up = register(t)
 	}
+	f.auth = a
 	f.upstream = &countingClient{Client: up}
 	f.srv = gateway.New(gateway.Options{Store: f.st, Policy: f.engine, Upstream: f.upstream, Auth: a, UpstreamTimeout: o.timeout})
 	f.http = httptest.NewServer(f.srv)

@@ -1,68 +1,44 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
 	"slices"
-	"sync"
 	"time"
 
 	"folkevakt/gateway/freg"
+	"folkevakt/store"
 )
 
-// extractJobs remembers which organisation and role ordered each uttrekk
-// job. FREG's job ids are bearer capabilities: whoever knows one can read
-// the job's batches of identity numbers, so the gateway hands a job's
-// batches only to the organisation and role that ordered it.
-//
-// The record lives in memory for jobTTL (FREG keeps jobs for a limited
-// time); after a restart, or on another instance, the batches of an older
-// job are refused and the fagsystem orders again.
-type extractJobs struct {
-	mu     sync.Mutex
-	now    func() time.Time
-	owners map[string]jobOwner
-}
+// FREG's uttrekk job ids are bearer capabilities: whoever knows one can read
+// the job's batches of identity numbers, so the gateway records in the store
+// which organisation and role ordered each job and hands its batches only to
+// them, for jobTTL (FREG keeps jobs for a limited time). Being in the store,
+// the record survives a restart and is shared by every instance.
+const jobTTL = 24 * time.Hour
 
-type jobOwner struct {
-	orgID, roleID string
-	expires       time.Time
-}
-
-const (
-	jobTTL  = 24 * time.Hour
-	maxJobs = 100_000
-)
-
-func newExtractJobs(now func() time.Time) *extractJobs {
-	return &extractJobs{now: now, owners: map[string]jobOwner{}}
-}
-
-// remember records that orgID, acting in roleID, ordered job id.
-func (j *extractJobs) remember(id, orgID, roleID string) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	now := j.now()
-	if len(j.owners) >= maxJobs {
-		for k, o := range j.owners {
-			if now.After(o.expires) {
-				delete(j.owners, k)
-			}
-		}
+// rememberJob records that the exchange's organisation and role ordered job
+// id. Without the record nobody could fetch the batches, so a failure is
+// the caller's 500, not a job id that later answers 410.
+func (s *Server) rememberJob(x *exchange, id string) error {
+	_, err := s.store.Tenant(x.orgID).RecordExtractJob(x.ctx, store.ExtractJob{ID: id, RoleID: x.rec.RoleID, ExpiresAt: s.now().Add(jobTTL)})
+	if err != nil {
+		return x.internal(err, "record uttrekk job")
 	}
-	if len(j.owners) >= maxJobs {
-		// Still full of live jobs: refuse to grow; the oldest orders keep
-		// working until they expire, the new one's batches will be refused.
-		return
-	}
-	j.owners[id] = jobOwner{orgID: orgID, roleID: roleID, expires: now.Add(jobTTL)}
+	return nil
 }
 
-// owns reports whether orgID acting in roleID ordered job id.
-func (j *extractJobs) owns(id, orgID, roleID string) bool {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	o, ok := j.owners[id]
-	return ok && o.orgID == orgID && o.roleID == roleID && j.now().Before(o.expires)
+// ownsJob reports whether the exchange's organisation, acting in its role,
+// ordered job id.
+func (s *Server) ownsJob(x *exchange, id string) (bool, error) {
+	j, err := s.store.Tenant(x.orgID).GetExtractJob(x.ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, x.internal(err, "uttrekk job owner")
+	}
+	return j.RoleID == x.rec.RoleID, nil
 }
 
 // extractScope keeps an uttrekk within the organisation's own

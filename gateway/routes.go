@@ -368,7 +368,9 @@ func (s *Server) orderExtract(x *exchange) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.jobs.remember(id, x.orgID, x.rec.RoleID)
+	if err := s.rememberJob(x, id); err != nil {
+		return nil, err
+	}
 	return jobAnswer{JobbID: id}, nil
 }
 
@@ -423,7 +425,11 @@ func (s *Server) extractBatch(x *exchange) (any, error) {
 	if err := x.authorize([]string{"identifikasjonsnummer"}, nil, false); err != nil {
 		return nil, err
 	}
-	if !s.jobs.owns(job, x.orgID, x.rec.RoleID) {
+	owns, err := s.ownsJob(x, job)
+	if err != nil {
+		return nil, err
+	}
+	if !owns {
 		// Answered like FREG's unknown job, without asking the upstream.
 		return nil, &apiError{status: http.StatusGone, code: codeGone, message: "no uttrekk job with this id was ordered in this role"}
 	}

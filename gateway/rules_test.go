@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"folkevakt/gateway"
 	"folkevakt/gateway/freg"
 	"folkevakt/gateway/freg/fregclient"
 	"folkevakt/gateway/freg/ident"
@@ -425,6 +426,20 @@ func TestOtherResources(t *testing.T) {
 		if ident.Validate(id) != nil {
 			t.Fatalf("batch holds an invalid id")
 		}
+	}
+	// The job's owner is in the store: a restarted gateway (a new Server
+	// over the same database) still serves the batch to the orderer.
+	restarted := gateway.New(gateway.Options{Store: f.st, Policy: f.engine, Upstream: f.upstream, Auth: f.auth})
+	restartedHTTP := httptest.NewServer(restarted)
+	defer func() { restartedHTTP.Close(); restarted.Close() }()
+	req, _ := http.NewRequest("GET", restartedHTTP.URL+base+"uttrekk/"+job.JobbID+"/batch/0", nil)
+	for k, v := range integ.headers {
+		req.Header[k] = v
+	}
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("batch after restart: %v %v", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
 	}
 	// A job's batches go only to the role that ordered it: another role of
 	// the same organisation that learnt the id gets FREG's 410.

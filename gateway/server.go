@@ -60,7 +60,6 @@ type Server struct {
 	machines        *machineCache
 	audit           *audit.Writer
 	lists           *lists.Service
-	jobs            *extractJobs
 	m               *serverMetrics
 	now             func() time.Time
 	upstreamTimeout time.Duration
@@ -95,7 +94,6 @@ func New(o Options) *Server {
 			s.machines.forget()
 		}
 	})
-	s.jobs = newExtractJobs(o.Now)
 	s.audit = audit.New(o.Store, audit.Options{MaxBatch: o.AuditBatch, Logger: o.Logger, OnBatch: s.m.auditBatch})
 	r := gin.New()
 	r.ContextWithFallback = true

@@ -170,6 +170,13 @@ type Tenant interface {
 	GetListOrder(ctx context.Context, id string) (ListOrder, error)
 	ListListOrders(ctx context.Context, q ListOrderQuery) ([]ListOrder, error)
 	UpdateListOrder(ctx context.Context, id string, update func(ListOrder) (ListOrder, error)) (ListOrder, error)
+
+	// Uttrekk jobs ordered through the gateway. RecordExtractJob stores
+	// the orderer of a FREG job id (ErrConflict if the id is known);
+	// GetExtractJob returns it while unexpired, else ErrNotFound, also for
+	// another organisation's job.
+	RecordExtractJob(ctx context.Context, j ExtractJob) (ExtractJob, error)
+	GetExtractJob(ctx context.Context, id string) (ExtractJob, error)
 }
 
 // Page is one page of a listing. StartIndex is 1-based as in SCIM.
@@ -506,6 +513,17 @@ type ListOrder struct {
 	UpdatedAt   time.Time       `json:"updatedAt"`
 	FinishedAt  *time.Time      `json:"finishedAt,omitempty"`
 	ExpiresAt   *time.Time      `json:"expiresAt,omitempty"`
+}
+
+// ExtractJob records which organisation and role ordered a FREG uttrekk
+// job: its id lets anyone holding it read the batches, so the gateway
+// serves them only to the orderer.
+type ExtractJob struct {
+	ID        string    `json:"id"`
+	OrgID     string    `json:"-"`
+	RoleID    string    `json:"roleId"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 // ListOrderQuery filters orders; empty fields match all.

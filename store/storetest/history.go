@@ -295,3 +295,40 @@ func testListOrders(t *testing.T, s store.Store) {
 		t.Fatalf("ExpiredListOrders after cleanup = %+v", expired)
 	}
 }
+
+func testExtractJobs(t *testing.T, s store.Store) {
+	tn := newOrg(t, s)
+	other := newOrg(t, s)
+	expires := time.Now().Add(time.Hour)
+	j, err := tn.RecordExtractJob(ctx, store.ExtractJob{ID: "job-1", RoleID: "r1", ExpiresAt: expires})
+	noErr(t, "RecordExtractJob", err)
+	if j.OrgID != tn.OrgID() || j.CreatedAt.IsZero() {
+		t.Fatalf("RecordExtractJob = %+v", j)
+	}
+	got, err := tn.GetExtractJob(ctx, "job-1")
+	noErr(t, "GetExtractJob", err)
+	if got.RoleID != "r1" || !got.ExpiresAt.Equal(expires.Truncate(time.Microsecond)) {
+		t.Fatalf("GetExtractJob = %+v", got)
+	}
+	_, err = other.GetExtractJob(ctx, "job-1")
+	wantErr(t, "GetExtractJob of another organisation's job", err, store.ErrNotFound)
+	_, err = other.RecordExtractJob(ctx, store.ExtractJob{ID: "job-1", RoleID: "r2", ExpiresAt: expires})
+	wantErr(t, "RecordExtractJob of a known id", err, store.ErrConflict)
+	_, err = tn.GetExtractJob(ctx, "nope")
+	wantErr(t, "GetExtractJob unknown", err, store.ErrNotFound)
+	_, err = tn.RecordExtractJob(ctx, store.ExtractJob{ID: "job-x", ExpiresAt: expires})
+	wantErr(t, "RecordExtractJob without role", err, store.ErrInvalid)
+
+	// An expired job is not handed out, and the next record purges it.
+	_, err = tn.RecordExtractJob(ctx, store.ExtractJob{ID: "job-old", RoleID: "r1", ExpiresAt: time.Now().Add(-time.Minute)})
+	noErr(t, "RecordExtractJob expired", err)
+	_, err = tn.GetExtractJob(ctx, "job-old")
+	wantErr(t, "GetExtractJob expired", err, store.ErrNotFound)
+	_, err = other.RecordExtractJob(ctx, store.ExtractJob{ID: "job-old", RoleID: "r2", ExpiresAt: expires})
+	noErr(t, "RecordExtractJob reusing an expired id", err)
+	got, err = other.GetExtractJob(ctx, "job-old")
+	noErr(t, "GetExtractJob reused id", err)
+	if got.RoleID != "r2" {
+		t.Fatalf("reused id belongs to %+v", got)
+	}
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"OnChange", testOnChange},
 		{"Audit", testAudit},
 		{"ListOrders", testListOrders},
+		{"ExtractJobs", testExtractJobs},
 		{"TenantIsolation", testTenantIsolation},
 		{"ApplyPolicyPlan", testApplyPolicyPlan},
 	}
