@@ -22,6 +22,10 @@ import (
 // well-formed Folkeregisterperson (the gateway answers 502).
 var errOldMalformed = errors.New("reduce: malformed person document")
 
+// oldPersonJSON is the reference for the differential tests: the
+// implementation before the one-pass parser, with the two rule fixes made
+// since (marked "Fixed since"). Its own comment follows.
+//
 // oldPersonJSON is Person on FREG's JSON as the upstream sent it: the lookup
 // path, which so avoids decoding the whole document into freg.Person and
 // encoding it again. Only what the rules read is parsed (entries'
@@ -52,6 +56,12 @@ func oldPersonJSON(doc []byte, r Rules) ([]byte, bool, error) {
 	err := sc.object(func(key, val []byte) error {
 		name, ok := oldElementName(key)
 		if !ok {
+			// Fixed since: an element named in another case is refused.
+			for n := range oldPersonSchema.fields {
+				if strings.EqualFold(oldUnquote(key), n) {
+					return errOldMalformed
+				}
+			}
 			return nil
 		}
 		switch name {
@@ -71,6 +81,19 @@ func oldPersonJSON(doc []byte, r Rules) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	// The protection level reads the whole answer, selected or not.
+	// Fixed since: it reads entries as the typed model does, so that a
+	// gradering named in another case or escaped still counts.
+	for _, v := range []*[]byte{&beskyttelse, &bosted, &opphold} {
+		if *v == nil {
+			continue
+		}
+		name := map[*[]byte]string{&beskyttelse: "adressebeskyttelse", &bosted: "bostedsadresse", &opphold: "oppholdsadresse"}[v]
+		c, err := oldConform(*v, oldPersonSchema.fields[name])
+		if err != nil {
+			return nil, false, err
+		}
+		*v = c
+	}
 	level := ""
 	if err := oldEachEntry(beskyttelse, func(e []byte) error {
 		f := oldFieldsOf(e, "erGjeldende", "graderingsnivaa")

@@ -59,6 +59,16 @@ func PersonJSON(doc []byte, r Rules) ([]byte, bool, error) {
 		if m.val[0] != '[' {
 			return nil, false, ErrMalformed
 		}
+		if !m.fits {
+			// Read the level as the typed model reads it: an entry naming
+			// its gradering in another case or escaped still counts.
+			if err := p.passThrough(m); err != nil {
+				return nil, false, err
+			}
+			if m.val == nil {
+				continue
+			}
+		}
 		for _, e := range p.entriesOf(m) {
 			switch {
 			case name == "adressebeskyttelse":
@@ -462,8 +472,9 @@ func (p *parser) document(doc []byte) bool {
 		if c != '"' {
 			return false
 		}
+		nameStart := p.i
 		f, _, ok := p.name(&names)
-		if !ok || p.ws() != ':' {
+		if !ok || (f == nil && p.foldsToElement(nameStart)) || p.ws() != ':' {
 			return false
 		}
 		p.i++
@@ -500,6 +511,24 @@ func (p *parser) document(doc []byte) bool {
 			return false
 		}
 	}
+}
+
+// foldsToElement reports whether the name token ending at p.i (starting at
+// start) is an element's name in another case. encoding/json would read it
+// as that element (it matches names case-insensitively), this reduction
+// would drop it: rather than let the two disagree on, say, a person's
+// adressebeskyttelse, such a document is refused. FREG never sends one.
+func (p *parser) foldsToElement(start int) bool {
+	name := p.b[start+1 : p.i-1]
+	if bytes.IndexByte(name, '\\') >= 0 {
+		name = appendUnescaped(nil, name)
+	}
+	for i := range elements {
+		if bytes.EqualFold(name, []byte(elements[i].name)) {
+			return true
+		}
+	}
+	return false
 }
 
 // elementArray parses the array at p.i that is the value of a top-level
