@@ -4,13 +4,16 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"folkevakt/policy/admin"
+	"folkevakt/store"
 )
 
 // cookieName is the session cookie; it carries only the random session id.
@@ -36,6 +39,7 @@ type session struct {
 	userName    string
 	displayName string
 	idToken     string // the employee's ID token, the Bearer of in-process gateway calls
+	tokenID     string // the admin token of an admin-token console session
 	console     bool   // may use the console
 
 	// Portal state.
@@ -56,7 +60,7 @@ func (s *session) signedIn() bool { return s.orgID != "" }
 // clear forgets everything but the lock (the caller holds it).
 func (s *session) clear() {
 	s.id, s.csrf, s.state, s.nonce, s.verifier, s.pendingOrg, s.next = "", "", "", "", "", "", ""
-	s.orgID, s.userID, s.userName, s.displayName, s.idToken, s.console = "", "", "", "", "", false
+	s.orgID, s.userID, s.userName, s.displayName, s.idToken, s.tokenID, s.console = "", "", "", "", "", "", false
 	s.roleID, s.persons, s.results, s.historic = "", nil, nil, false
 	s.draft, s.secret, s.integDraft, s.flash = nil, nil, nil, ""
 }
@@ -200,10 +204,18 @@ func (a *app) csrf() gin.HandlerFunc {
 	}
 }
 
-// requireConsole lets only console sessions through.
+// requireConsole lets only console sessions through. Who the session
+// belongs to is checked again on every request (see current), so that a
+// user deprovisioned in Entra ID, removed from the console group or whose
+// admin token was deleted loses the console at once, not when the session
+// ends.
 func (a *app) requireConsole() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s := sess(c)
+		if !a.current(c, s) {
+			c.Abort()
+			return
+		}
 		switch {
 		case !s.signedIn():
 			if a.o.ConsoleGroup == "" {
@@ -226,6 +238,10 @@ func (a *app) requireConsole() gin.HandlerFunc {
 func (a *app) requireEmployee() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s := sess(c)
+		if !a.current(c, s) {
+			c.Abort()
+			return
+		}
 		if !s.signedIn() || s.idToken == "" {
 			c.Redirect(http.StatusSeeOther, "/logg-inn?til=portal")
 			c.Abort()
@@ -233,4 +249,49 @@ func (a *app) requireEmployee() gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// current re-reads what a signed-in session stands on: the SCIM user still
+// exists and is active (and, for the console, is still in the console
+// group), or the admin token still exists. A session that lost its footing
+// is signed out (the caller then sends the browser to sign in); false means
+// the check failed and the error page has been written.
+func (a *app) current(c *gin.Context, s *session) bool {
+	if !s.signedIn() {
+		return true
+	}
+	ctx := c.Request.Context()
+	t := a.o.Store.Tenant(s.orgID)
+	var ok bool
+	var err error
+	switch {
+	case s.userID != "":
+		var u store.User
+		u, err = t.GetUser(ctx, s.userID)
+		ok = err == nil && u.Active
+		if ok && s.console && a.o.ConsoleGroup != "" {
+			s.console, err = a.inConsoleGroup(ctx, s.orgID, s.userID)
+		}
+	case s.tokenID != "":
+		var toks []store.Token
+		toks, err = t.ListTokens(ctx)
+		ok = err == nil && slices.ContainsFunc(toks, func(k store.Token) bool { return k.ID == s.tokenID && k.Kind == store.TokenAdmin })
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		err = nil
+	}
+	if err != nil {
+		a.internal(c, "session check", err)
+		return false
+	}
+	if ok {
+		return true
+	}
+	a.log.Info("web session ended", "reason", "subject no longer allowed")
+	a.sessions.remove(s)
+	s.clear()
+	a.sessions.rotate(s)
+	a.setCookie(c, s)
+	s.flash = "Økten ble avsluttet fordi tilgangen din er endret. Logg inn på nytt."
+	return true
 }

@@ -212,7 +212,7 @@ func (a *app) consoleTokenSignIn(c *gin.Context) {
 	}
 	s := sess(c)
 	a.sessions.rotate(s)
-	s.orgID, s.userID, s.userName, s.idToken, s.console = tok.OrgID, "", "admin-token:"+tok.Name, "", true
+	s.orgID, s.userID, s.userName, s.idToken, s.tokenID, s.console = tok.OrgID, "", "admin-token:"+tok.Name, "", tok.ID, true
 	s.expires = a.now().Add(a.o.SessionLifetime)
 	a.setCookie(c, s)
 	a.log.Info("web sign-in", "kind", "admin-token")

@@ -242,6 +242,65 @@ func TestConsoleAccess(t *testing.T) {
 			t.Fatalf("officer not on the console:\n%s", b2.last)
 		}
 	})
+	// Access follows Entra ID at once: a signed-in officer who leaves the
+	// console group, or is deactivated, loses the console on the next
+	// request, not when the session ends.
+	t.Run("lost on the next request", func(t *testing.T) {
+		e := newEnv(t, envOpts{consoleGroup: "Personvernombud"})
+		ctx := context.Background()
+		leaver := e.user("leaver@storevik.kommune.no", "Lea Ver")
+		deactivated := e.user("gone@storevik.kommune.no", "Gone Away")
+		g := e.group("Personvernombud", leaver.ID, deactivated.ID)
+		b1, b2 := e.browser(), e.browser()
+		b1.devSignIn(e, leaver, "konsoll")
+		b2.devSignIn(e, deactivated, "konsoll")
+		for _, b := range []*browser{b1, b2} {
+			b.get("/konsoll")
+			if !strings.Contains(b.last, "Opprett rolle") {
+				t.Fatalf("not on the console:\n%s", b.last)
+			}
+		}
+		if _, err := e.tenant.RemoveMembers(ctx, g.ID, []string{leaver.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.tenant.UpdateUser(ctx, deactivated.ID, func(u store.User) (store.User, error) { u.Active = false; return u, nil }); err != nil {
+			t.Fatal(err)
+		}
+		for name, b := range map[string]*browser{"removed from the group": b1, "deactivated": b2} {
+			b.get("/konsoll")
+			if strings.Contains(b.last, "Opprett rolle") {
+				t.Errorf("%s: still on the console", name)
+			}
+		}
+		b1.want(http.StatusForbidden) // still a user, no longer in the group
+		if !strings.Contains(b2.last, "tilgangen din er endret") {
+			t.Errorf("deactivated: no explanation:\n%s", b2.last)
+		}
+	})
+	t.Run("admin token deleted", func(t *testing.T) {
+		e := newEnv(t, envOpts{})
+		b := e.browser()
+		b.get("/konsoll")
+		b.post("/konsoll/logg-inn", url.Values{"token": {adminToken}})
+		if !strings.Contains(b.last, "Opprett rolle") {
+			t.Fatalf("not on the console:\n%s", b.last)
+		}
+		toks, err := e.tenant.ListTokens(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range toks {
+			if k.Kind == store.TokenAdmin {
+				if err := e.tenant.DeleteToken(context.Background(), k.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		b.get("/konsoll")
+		if strings.Contains(b.last, "Opprett rolle") || !strings.Contains(b.last, "Administrasjonsnøkkel") {
+			t.Fatalf("deleted token still opens the console:\n%s", b.last)
+		}
+	})
 }
 
 func TestConsoleIntegrationPasswordShownOnce(t *testing.T) {
