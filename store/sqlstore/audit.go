@@ -127,7 +127,23 @@ type auditState struct {
 	mu    sync.Mutex // serialises AppendAudit; taken before the writer lock
 	heads map[string]auditHead
 	stmts map[stmtKey]*sql.Stmt // prepared on the writer pool
+	// unindexed counts, per organisation, the records appended here since
+	// its person index last caught up (a hint: the truth is in
+	// audit_index_state).
+	unindexed map[string]int
 }
+
+// personBucket is how many consecutive records share a bucket of the person
+// index: small enough that a bucket's index pages stay few and hot, large
+// enough that a person query seeks few buckets (2,500 per 10 million
+// records).
+const personBucket = 4096
+
+// indexEvery is how many records of an organisation are appended before its
+// person index catches up, in the same transaction as the batch that
+// reaches it: one bulk insert into the current bucket instead of a random
+// index write per record.
+const indexEvery = 512
 
 type stmtKey struct {
 	prefix string
@@ -162,8 +178,12 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 	}
 	out := make([]store.AuditRecord, len(recs))
 	heads := map[string]auditHead{} // this batch's heads, published after commit
+	if a.unindexed == nil {
+		a.unindexed = map[string]int{}
+	}
+	caughtUp := map[string]bool{}
 	err := s.write(ctx, "append audit", func(w *wtx) error {
-		var persons []any
+		clear(caughtUp)
 		for i, r := range recs {
 			if err := checkJSON("criteria", r.Criteria); err != nil {
 				return err
@@ -185,9 +205,6 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 			r.Hash = store.ChainHash(r.PrevHash, r)
 			heads[r.OrgID] = auditHead{r.Seq, r.Hash}
 			out[i] = r
-			for _, p := range uniqSorted(r.Persons) {
-				persons = append(persons, r.OrgID, p, r.Seq)
-			}
 		}
 		args := make([]any, 0, len(out)*21)
 		for _, r := range out {
@@ -198,7 +215,15 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 		if err := a.insert(w, auditInsert, args); err != nil {
 			return err
 		}
-		return a.insert(w, auditPersonsInsert, persons)
+		for org := range heads {
+			if a.unindexed[org]+countOrg(recs, org) >= indexEvery {
+				if _, err := a.indexPersons(w, org); err != nil {
+					return err
+				}
+				caughtUp[org] = true
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		// The failed batch may have met a head that moved under us: reload.
@@ -209,8 +234,87 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 	}
 	for org, h := range heads {
 		a.heads[org] = h
+		if caughtUp[org] {
+			a.unindexed[org] = 0
+		} else {
+			a.unindexed[org] += countOrg(recs, org)
+		}
 	}
 	return out, nil
+}
+
+func countOrg(recs []store.AuditRecord, org string) int {
+	n := 0
+	for _, r := range recs {
+		if r.OrgID == org {
+			n++
+		}
+	}
+	return n
+}
+
+// indexPersons brings org's person index up to its last record: it indexes
+// the persons of every record after audit_index_state's mark, read from
+// the audit table itself (so it also heals a tail lost in a crash), and
+// moves the mark, all in w. It returns the last record's seq.
+func (a *auditState) indexPersons(w *wtx, org string) (int64, error) {
+	var from int64
+	if err := w.get(&from, `SELECT indexed_seq FROM audit_index_state WHERE org_id = ?`, org); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	var rows []struct {
+		Seq     int64          `db:"seq"`
+		Persons sql.NullString `db:"persons"`
+	}
+	if err := w.sel(&rows, `SELECT seq, persons FROM audit WHERE org_id = ? AND seq > ? ORDER BY seq`, org, from); err != nil {
+		return 0, err
+	}
+	if len(rows) == 0 {
+		return from, nil
+	}
+	var args []any
+	for _, r := range rows {
+		persons, err := parseList(r.Persons)
+		if err != nil {
+			return 0, err
+		}
+		for _, p := range uniqSorted(persons) {
+			args = append(args, org, r.Seq/personBucket, p, r.Seq)
+		}
+	}
+	if err := a.insert(w, auditPersonsInsert, args); err != nil {
+		return 0, err
+	}
+	last := rows[len(rows)-1].Seq
+	_, err := w.exec(`INSERT INTO audit_index_state (org_id, indexed_seq) VALUES (?, ?)
+		ON CONFLICT (org_id) DO UPDATE SET indexed_seq = excluded.indexed_seq`, org, last)
+	return last, err
+}
+
+// catchUpPersons indexes org's log to its end before a person query and
+// returns the last bucket to search.
+func (s *Store) catchUpPersons(ctx context.Context, org string) (int64, error) {
+	a := &s.audit
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stmts == nil {
+		if err := a.prepare(ctx, s); err != nil {
+			return 0, s.fail("index audit persons", err)
+		}
+	}
+	var last int64
+	err := s.write(ctx, "index audit persons", func(w *wtx) error {
+		var err error
+		last, err = a.indexPersons(w, org)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if a.unindexed != nil {
+		a.unindexed[org] = 0
+	}
+	return last / personBucket, nil
 }
 
 // loadAuditHead reads an organisation's chain head and checks that the head
@@ -250,7 +354,7 @@ type multiInsert struct {
 
 var (
 	auditInsert        = multiInsert{`INSERT INTO audit (` + auditCols + `) VALUES `, "", 21}
-	auditPersonsInsert = multiInsert{`INSERT INTO audit_persons (org_id, person, seq) VALUES `, ` ON CONFLICT DO NOTHING`, 3}
+	auditPersonsInsert = multiInsert{`INSERT INTO audit_person_index (org_id, bucket, person, seq) VALUES `, ` ON CONFLICT DO NOTHING`, 4}
 )
 
 func (m multiInsert) sql(rows int) string { return valuesSQL(m.prefix, m.cols, rows, m.suffix) }
@@ -317,7 +421,7 @@ func valuesSQL(prefix string, cols, rows int, suffix string) string {
 	return b.String()
 }
 
-// uniqSorted returns the distinct values of xs (one audit_persons row per
+// uniqSorted returns the distinct values of xs (one person index entry per
 // person and record).
 func uniqSorted(xs []string) []string {
 	if len(xs) < 2 {
@@ -334,9 +438,24 @@ func (t *tenant) ListAudit(ctx context.Context, q store.AuditQuery) (store.Page[
 	c := conds{}.eq("org_id", t.org).eq("subject_id", q.SubjectID).eq("role_id", q.RoleID).
 		eq("decision", q.Decision).between("time", q.From, q.To)
 	if q.Person != "" {
-		c = c.add(`seq IN (SELECT seq FROM audit_persons WHERE org_id = ? AND person = ?)`, t.org, q.Person)
+		lastBucket, err := t.s.catchUpPersons(ctx, t.org)
+		if err != nil {
+			return store.Page[store.AuditRecord]{}, err
+		}
+		cond, args := personCond(lastBucket, t.org, q.Person)
+		c = c.add(cond, args...)
 	}
 	return pageOf[store.AuditRecord, auditRow](ctx, t.s, "list audit", auditSelect, "audit", "seq DESC", c, q.StartIndex, q.Count)
+}
+
+// personCond selects the seqs of person's records in org's buckets 0 to
+// lastBucket with one index seek per bucket: the buckets are generated, and
+// CROSS JOIN keeps them the outer loop (SQLite's way to fix join order), so
+// that each probe uses the key (org, bucket, person).
+func personCond(lastBucket int64, org, person string) (string, []any) {
+	return `seq IN (WITH RECURSIVE b(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM b WHERE n < ?)
+		SELECT i.seq FROM b CROSS JOIN audit_person_index i ON i.org_id = ? AND i.bucket = b.n AND i.person = ?)`,
+		[]any{lastBucket, org, person}
 }
 
 // scanChunk bounds how many records ScanAudit reads per read transaction,
