@@ -152,7 +152,7 @@ func (a *Authenticator) Machine(ctx context.Context, integrationID, password, be
 		return Principal{}, a.failed(now, addr, "", "invalid integration id")
 	}
 	integ := integrationKey(integrationID)
-	if a.throttle.blocked(integ, now) {
+	if a.throttle.blocked(integ, now) && !a.throttle.isTrusted(integ, addr, now) {
 		return Principal{}, fmt.Errorf("%w: integration", ErrThrottled)
 	}
 	if password == "" {
@@ -184,8 +184,11 @@ func (a *Authenticator) Machine(ctx context.Context, integrationID, password, be
 		return Principal{}, a.failed(now, addr, integ, "wrong password")
 	}
 	// Only this address's record is cleared: an attacker elsewhere keeps
-	// both its own and the integration's count.
+	// both its own and the integration's count. The address is trusted for
+	// this integration from now on, so that a block run up from elsewhere
+	// does not lock the fagsystem out.
 	a.throttle.reset(addr, now)
+	a.throttle.trust(integ, addr, now)
 	return Principal{Kind: store.SubjectIntegration, OrgID: i.OrgID, SubjectID: i.ID, Name: i.Name}, nil
 }
 

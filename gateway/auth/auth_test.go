@@ -469,11 +469,46 @@ func TestThrottleWindow(t *testing.T) {
 		t.Fatalf("9 + 9 failures in separate windows: %v", err)
 	}
 	// The success reset this address but not the integration: one more
-	// failure from elsewhere blocks the integration.
+	// failure from elsewhere blocks the integration, for every address but
+	// the one that logged in.
 	_, err := f.a.Machine(f.ctx, f.integ.ID, "guess", tok, "192.0.2.99:1")
 	wantReason(t, err, ErrUnauthenticated, "wrong password")
-	_, err = f.a.Machine(f.ctx, f.integ.ID, f.password, tok, testAddr)
+	_, err = f.a.Machine(f.ctx, f.integ.ID, f.password, tok, "192.0.2.100:1")
 	wantReason(t, err, ErrThrottled, "integration")
+	if _, err := f.a.Machine(f.ctx, f.integ.ID, f.password, tok, testAddr); err != nil {
+		t.Fatalf("the address that logged in is locked out: %v", err)
+	}
+}
+
+// TestThrottleCannotLockOutTheFagsystem: anyone who knows an integration id
+// can run the integration into its block, but the fagsystem keeps working
+// from the address it logged in from, while the trust lasts; the attacker's
+// addresses and any new address are refused.
+func TestThrottleCannotLockOutTheFagsystem(t *testing.T) {
+	f := newFixture(t)
+	tok, _ := MintMaskinportenToken(f.dir, orgNumber, time.Hour)
+	const fagsystem = "198.51.100.20:40000"
+	if _, err := f.a.Machine(f.ctx, f.integ.ID, f.password, tok, fagsystem); err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxFailures {
+		_, err := f.a.Machine(f.ctx, f.integ.ID, "guess", tok, "203.0.113."+strconv.Itoa(i)+":5000")
+		wantReason(t, err, ErrUnauthenticated, "wrong password")
+	}
+	if _, err := f.a.Machine(f.ctx, f.integ.ID, f.password, tok, fagsystem); err != nil {
+		t.Fatalf("fagsystem locked out by someone else's failures: %v", err)
+	}
+	// Its wrong passwords still count against its own address.
+	_, err := f.a.Machine(f.ctx, f.integ.ID, "guess", tok, fagsystem)
+	wantReason(t, err, ErrUnauthenticated, "wrong password")
+	// Others, the right password included, stay refused unchecked.
+	_, err = f.a.Machine(f.ctx, f.integ.ID, f.password, tok, "192.0.2.1:1")
+	wantReason(t, err, ErrThrottled, "integration")
+	// Trust lapses without a new login; the block has lapsed by then too.
+	f.clock.Advance(trustTTL)
+	if f.a.throttle.isTrusted(integrationKey(f.integ.ID), addressKey(fagsystem), f.clock.Now()) {
+		t.Fatal("trust outlived trustTTL")
+	}
 }
 
 func TestThrottleBoundedMemory(t *testing.T) {

@@ -21,7 +21,16 @@ type throttle struct {
 	mu      sync.Mutex
 	entries map[string]*failures
 	limit   int
+	// trusted holds, per integration and address, until when a successful
+	// login from there lets that address past the integration's block.
+	trusted map[string]time.Time
 }
+
+// trustTTL is how long a successful login vouches for its address. The
+// integration id is no secret, so anyone can run an integration into its
+// block; the fagsystem that logged in from its usual address keeps working
+// meanwhile, while every other address is refused.
+const trustTTL = time.Hour
 
 type failures struct {
 	count        int
@@ -30,7 +39,7 @@ type failures struct {
 }
 
 func newThrottle() *throttle {
-	return &throttle{entries: map[string]*failures{}, limit: maxThrottleKeys}
+	return &throttle{entries: map[string]*failures{}, limit: maxThrottleKeys, trusted: map[string]time.Time{}}
 }
 
 func (t *throttle) blocked(key string, now time.Time) bool {
@@ -94,6 +103,32 @@ func (t *throttle) reset(key string, now time.Time) {
 	if f, ok := t.entries[key]; ok && !now.Before(f.blockedUntil) {
 		delete(t.entries, key)
 	}
+}
+
+// trust records that integ logged in from addr at now.
+func (t *throttle) trust(integ, addr string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	k := integ + "|" + addr
+	if _, ok := t.trusted[k]; !ok && len(t.trusted) >= t.limit {
+		for k, until := range t.trusted {
+			if !now.Before(until) {
+				delete(t.trusted, k)
+			}
+		}
+		if len(t.trusted) >= t.limit {
+			return // full of live trust: this address goes without
+		}
+	}
+	t.trusted[k] = now.Add(trustTTL)
+}
+
+// isTrusted reports whether integ logged in from addr within trustTTL.
+func (t *throttle) isTrusted(integ, addr string, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	until, ok := t.trusted[integ+"|"+addr]
+	return ok && now.Before(until)
 }
 
 func integrationKey(id string) string { return "i:" + id }
