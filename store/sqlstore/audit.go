@@ -127,10 +127,6 @@ type auditState struct {
 	mu    sync.Mutex // serialises AppendAudit; taken before the writer lock
 	heads map[string]auditHead
 	stmts map[stmtKey]*sql.Stmt // prepared on the writer pool
-	// unindexed counts, per organisation, the records appended here since
-	// its person index last caught up (a hint: the truth is in
-	// audit_index_state).
-	unindexed map[string]int
 }
 
 // personBucket is how many consecutive records share a bucket of the person
@@ -139,10 +135,11 @@ type auditState struct {
 // records).
 const personBucket = 4096
 
-// indexEvery is how many records of an organisation are appended before its
-// person index catches up, in the same transaction as the batch that
-// reaches it: one bulk insert into the current bucket instead of a random
-// index write per record.
+// indexEvery: the batch whose seqs cross a multiple of indexEvery catches
+// its organisation's person index up, in the same transaction: one bulk
+// insert into the current bucket instead of a random index write per
+// record. Derived from seq alone, it holds across processes sharing the
+// database.
 const indexEvery = 512
 
 type stmtKey struct {
@@ -169,21 +166,13 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 	if a.heads == nil {
 		a.heads = map[string]auditHead{}
 	}
-	if a.stmts == nil {
-		// Prepared before the transaction: the writer pool has one
-		// connection, which the transaction will hold.
-		if err := a.prepare(ctx, s); err != nil {
-			return nil, s.fail("append audit", err)
-		}
+	if err := a.prepare(ctx, s); err != nil {
+		return nil, s.fail("append audit", err)
 	}
 	out := make([]store.AuditRecord, len(recs))
 	heads := map[string]auditHead{} // this batch's heads, published after commit
-	if a.unindexed == nil {
-		a.unindexed = map[string]int{}
-	}
-	caughtUp := map[string]bool{}
 	err := s.write(ctx, "append audit", func(w *wtx) error {
-		clear(caughtUp)
+		before := map[string]int64{} // each organisation's seq before the batch
 		for i, r := range recs {
 			if err := checkJSON("criteria", r.Criteria); err != nil {
 				return err
@@ -196,6 +185,7 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 						return err
 					}
 				}
+				before[r.OrgID] = h.Seq
 			}
 			if r.Time.IsZero() {
 				r.Time = w.now
@@ -215,12 +205,11 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 		if err := a.insert(w, auditInsert, args); err != nil {
 			return err
 		}
-		for org := range heads {
-			if a.unindexed[org]+countOrg(recs, org) >= indexEvery {
+		for org, h := range heads {
+			if h.Seq/indexEvery != before[org]/indexEvery {
 				if _, err := a.indexPersons(w, org); err != nil {
 					return err
 				}
-				caughtUp[org] = true
 			}
 		}
 		return nil
@@ -234,23 +223,8 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 	}
 	for org, h := range heads {
 		a.heads[org] = h
-		if caughtUp[org] {
-			a.unindexed[org] = 0
-		} else {
-			a.unindexed[org] += countOrg(recs, org)
-		}
 	}
 	return out, nil
-}
-
-func countOrg(recs []store.AuditRecord, org string) int {
-	n := 0
-	for _, r := range recs {
-		if r.OrgID == org {
-			n++
-		}
-	}
-	return n
 }
 
 // indexPersons brings org's person index up to its last record: it indexes
@@ -297,10 +271,8 @@ func (s *Store) catchUpPersons(ctx context.Context, org string) (int64, error) {
 	a := &s.audit
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.stmts == nil {
-		if err := a.prepare(ctx, s); err != nil {
-			return 0, s.fail("index audit persons", err)
-		}
+	if err := a.prepare(ctx, s); err != nil {
+		return 0, s.fail("index audit persons", err)
 	}
 	var last int64
 	err := s.write(ctx, "index audit persons", func(w *wtx) error {
@@ -310,9 +282,6 @@ func (s *Store) catchUpPersons(ctx context.Context, org string) (int64, error) {
 	})
 	if err != nil {
 		return 0, err
-	}
-	if a.unindexed != nil {
-		a.unindexed[org] = 0
 	}
 	return last / personBucket, nil
 }
@@ -359,9 +328,14 @@ var (
 
 func (m multiInsert) sql(rows int) string { return valuesSQL(m.prefix, m.cols, rows, m.suffix) }
 
-// prepare prepares every chunk of both inserts on the writer pool, so that
-// Tx.StmtContext later reuses them on the writer connection.
+// prepare prepares every chunk of both inserts on the writer pool, once, so
+// that Tx.StmtContext later reuses them on the writer connection. It runs
+// before the transaction: the writer pool has one connection, which the
+// transaction will hold. a.mu is held.
 func (a *auditState) prepare(ctx context.Context, s *Store) error {
+	if a.stmts != nil {
+		return nil
+	}
 	stmts := map[stmtKey]*sql.Stmt{}
 	for _, m := range []multiInsert{auditInsert, auditPersonsInsert} {
 		for _, n := range auditChunks {
