@@ -111,9 +111,9 @@ func (t *throttle) trust(integ, addr string, now time.Time) {
 	defer t.mu.Unlock()
 	k := integ + "|" + addr
 	if _, ok := t.trusted[k]; !ok && len(t.trusted) >= t.limit {
-		for k, until := range t.trusted {
+		for old, until := range t.trusted {
 			if !now.Before(until) {
-				delete(t.trusted, k)
+				delete(t.trusted, old)
 			}
 		}
 		if len(t.trusted) >= t.limit {
