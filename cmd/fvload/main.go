@@ -386,8 +386,8 @@ type result struct {
 func (r result) rps() float64 { return float64(r.n) / r.elapsed.Seconds() }
 
 // cpuPerRequest is the server process's CPU time (user and system) per
-// answered request: unlike throughput, it hardly depends on what else the
-// machine is running.
+// answered request. It varies less with what else the machine runs than
+// throughput does, though not by nothing (±15 % between runs here).
 func (r result) cpuPerRequest() string {
 	if r.n == 0 || r.cpu <= 0 {
 		return "unknown"
