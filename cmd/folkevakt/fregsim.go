@@ -24,8 +24,12 @@ func runFregsim(ctx context.Context, e env, args []string) error {
 	seed := fs.Int64("population-seed", 1, "seed of the synthetic population")
 	kommuner := fs.String("kommunenummer", "", "comma-separated kommunenummer where most of the population lives (default: nationwide spread)")
 	logFormat := fs.String("log-format", "json", "json or text")
+	latency := fs.Duration("latency", 0, "delay every answer by this long, as a remote FREG's network and processing time would (e.g. 20ms)")
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
+	}
+	if *latency < 0 || *latency > time.Minute {
+		return fmt.Errorf("--latency: %s is outside 0..1m", *latency)
 	}
 	if *population < 1 || *population > 5_000_000 {
 		return fmt.Errorf("--population: %d is outside 1..5000000", *population)
@@ -47,7 +51,7 @@ func runFregsim(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
 	}
-	srv := &http.Server{Handler: fregsim.NewHandler(reg, logger), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: delayed(fregsim.NewHandler(reg, logger), *latency), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	logger.Info("fregsim ready", "addr", ln.Addr().String(), "population", reg.Len(), "startup", time.Since(start).Round(time.Millisecond).String())
@@ -63,4 +67,16 @@ func runFregsim(ctx context.Context, e env, args []string) error {
 	shutdownCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// delayed holds every answer back by d (not cancelled by the client going
+// away: a real upstream would not notice either).
+func delayed(h http.Handler, d time.Duration) http.Handler {
+	if d <= 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(d)
+		h.ServeHTTP(w, r)
+	})
 }

@@ -47,16 +47,17 @@ const (
 )
 
 type config struct {
-	binary      string
-	duration    time.Duration
-	warmup      time.Duration
-	concurrency int
-	population  int
-	part        string
-	rounds      int
-	keep        bool
-	tmp         string
-	split       bool
+	binary          string
+	duration        time.Duration
+	warmup          time.Duration
+	concurrency     int
+	population      int
+	upstreamLatency time.Duration
+	part            string
+	rounds          int
+	keep            bool
+	tmp             string
+	split           bool
 }
 
 func main() {
@@ -66,6 +67,7 @@ func main() {
 	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "unmeasured warm-up per target")
 	flag.IntVar(&c.concurrency, "concurrency", 32, "concurrent clients")
 	flag.IntVar(&c.population, "population", 20000, "synthetic population of fregsim")
+	flag.DurationVar(&c.upstreamLatency, "upstream-latency", 0, "fregsim delays every answer by this long, like a remote FREG (0: answers at once, the strictest test of the gateway's own cost)")
 	flag.StringVar(&c.part, "part", "", "part query value of every lookup (empty: person-basis)")
 	flag.IntVar(&c.rounds, "rounds", 1, "alternate proxy and gateway this many times (figures are per target over all rounds)")
 	flag.StringVar(&c.tmp, "tmp", "", "where to create the run's directory with the gateway's database (default: the system temporary directory); the disk's fsync latency is part of every gateway answer")
@@ -138,7 +140,8 @@ func run(c config) error {
 		fmt.Printf("split: load client and fregsim on CPU %s, proxy and gateway on CPU %s\n", clientCPUs, serverCPUs)
 	}
 	fregURL, _, err := start(ctx, &children, clientCPUs, c.binary, dir, nil, `fregsim listening on (http://\S+)`, "fregsim", "--addr", "127.0.0.1:0",
-		"--population", strconv.Itoa(c.population), "--kommunenummer", kommunenr, "--log-format", "text")
+		"--population", strconv.Itoa(c.population), "--kommunenummer", kommunenr, "--log-format", "text",
+		"--latency", c.upstreamLatency.String())
 	if err != nil {
 		return err
 	}
