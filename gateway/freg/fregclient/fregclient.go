@@ -51,7 +51,9 @@ type Config struct {
 	// https://folkeregisteret.api.skatteetaten.no/folkeregisteret/offentlig-med-hjemmel/api
 	BaseURL string
 	// HTTPClient is used as given; nil builds one with keep-alives, a pool
-	// of 64 idle connections per host, and redirects refused.
+	// of 64 idle connections per host, and redirects refused, over this
+	// package's Transport (net/http's when an HTTP proxy is configured
+	// through the environment).
 	HTTPClient *http.Client
 	// Timeout bounds one method call, retries included; 0 means DefaultTimeout.
 	Timeout time.Duration
@@ -114,7 +116,7 @@ func New(cfg Config) (*Client, error) {
 		c.maxBody = DefaultMaxResponseBytes
 	}
 	if c.hc == nil {
-		c.hc = defaultHTTPClient()
+		c.hc = defaultHTTPClient(u, http.ProxyFromEnvironment)
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -138,10 +140,21 @@ func hostPort(u *url.URL) string {
 	return net.JoinHostPort(u.Hostname(), "80")
 }
 
-func defaultHTTPClient() *http.Client {
-	return &http.Client{
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
+// defaultHTTPClient returns the client used when Config.HTTPClient is nil:
+// this package's Transport, which spares the goroutine hand-offs of
+// net/http's on every lookup, unless proxy (http.ProxyFromEnvironment in
+// production) sends base through an HTTP proxy. Proxies need CONNECT and
+// more, which net/http already does well.
+func defaultHTTPClient(base *url.URL, proxy func(*http.Request) (*url.URL, error)) *http.Client {
+	c := &http.Client{
+		// A FREG API does not redirect; following one could carry the bearer
+		// token or an identity number somewhere else.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	// A proxy setting that cannot be read is left to net/http to report.
+	if p, err := proxy(&http.Request{URL: base}); p != nil || err != nil {
+		c.Transport = &http.Transport{
+			Proxy:                 proxy,
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			ForceAttemptHTTP2:     true,
 			MaxIdleConns:          256,
@@ -149,11 +162,17 @@ func defaultHTTPClient() *http.Client {
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   5 * time.Second,
 			ExpectContinueTimeout: time.Second,
-		},
-		// A FREG API does not redirect; following one could carry the bearer
-		// token or an identity number somewhere else.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+		return c
 	}
+	c.Transport = NewTransport(TransportConfig{
+		DialTimeout:         5 * time.Second,
+		TCPKeepAlive:        30 * time.Second,
+		TLSHandshakeTimeout: 5 * time.Second,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+	})
+	return c
 }
 
 // call describes one API request. route is the path template relative to
