@@ -258,10 +258,22 @@ func (t *Transport) poolFor(req *http.Request) (*hostPool, error) {
 	return p, nil
 }
 
-// resendable reports whether req may be sent again: its body, if any, can
-// be obtained anew.
+// resendable reports whether req may be sent again, by net/http's rule: its
+// body, if any, can be obtained anew, and sending it twice does no harm (an
+// idempotent method, or an idempotency key the server deduplicates by). A
+// POST that orders an uttrekk is not resent: the server may have taken the
+// order before the connection broke.
 func resendable(req *http.Request) bool {
-	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return false
+	}
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	_, key := req.Header["Idempotency-Key"]
+	_, xkey := req.Header["X-Idempotency-Key"]
+	return key || xkey
 }
 
 // rewound returns req with a fresh body for a second attempt.
@@ -450,6 +462,12 @@ func (t *Transport) takeIdle(p *hostPool) *persistConn {
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
 		t.mu.Unlock()
+		// A connection the server has closed while it idled would fail
+		// the request, and a POST cannot always be resent: look first.
+		if !stillOpen(pc.conn) {
+			pc.conn.Close()
+			return t.takeIdle(p)
+		}
 		pc.reused = true
 		return pc
 	}

@@ -209,20 +209,93 @@ func TestTransportRetriesStaleConnection(t *testing.T) {
 			t.Errorf("handler ran %d times", n)
 		}
 	})
-	t.Run("POST without GetBody is not resent", func(t *testing.T) {
+	t.Run("POST without GetBody", func(t *testing.T) {
+		// The idle connection is seen closed before anything is sent, so
+		// even a body that cannot be resent goes out once, on a new one.
 		mustFetch(t, tr, srv.URL+"/drop", "dropped")
 		before := echoed.Load()
 		body := struct{ io.Reader }{strings.NewReader("payload")} // hides the type: no GetBody
-		if _, err := fetch(context.Background(), tr, http.MethodPost, srv.URL+"/echo", body); err == nil {
-			t.Fatal("POST on a dropped connection succeeded without a resend")
+		if got, err := fetch(context.Background(), tr, http.MethodPost, srv.URL+"/echo", body); err != nil || got != "payload" {
+			t.Fatalf("POST = %q, %v", got, err)
 		}
-		if n := echoed.Load() - before; n != 0 {
+		if n := echoed.Load() - before; n != 1 {
 			t.Errorf("handler ran %d times", n)
 		}
 	})
-	// Dialled: one for /a, then one per retry after each close (/b, /c and
-	// the POST); the refused POST dials none.
-	wantConns(t, conns, 4)
+	// Dialled: one for /a, then one after each close (/b, /c and the two
+	// POSTs).
+	wantConns(t, conns, 5)
+}
+
+// A connection that the server closes after the idle check, with the
+// request already on its way, fails under the request: a GET is resent on
+// a new connection, a POST is not.
+func TestTransportConnectionClosedInFlight(t *testing.T) {
+	var echoed atomic.Int32
+	srv, conns := countingServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/late-drop":
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				panic(err)
+			}
+			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate")
+			buf.Flush()
+			time.Sleep(100 * time.Millisecond) // the next request arrives meanwhile, unread
+			conn.Close()
+		case "/echo":
+			echoed.Add(1)
+			io.Copy(w, r.Body)
+		default:
+			echoPath(w, r)
+		}
+	})
+	tr := newTestTransport(t, TransportConfig{})
+	mustFetch(t, tr, srv.URL+"/late-drop", "late")
+	mustFetch(t, tr, srv.URL+"/after", "/after")
+	mustFetch(t, tr, srv.URL+"/late-drop", "late")
+	if _, err := fetch(context.Background(), tr, http.MethodPost, srv.URL+"/echo", strings.NewReader("payload")); err == nil {
+		t.Error("POST on a connection closed under it succeeded")
+	}
+	if n := echoed.Load(); n != 0 {
+		t.Errorf("POST handler ran %d times", n)
+	}
+	// The first /late-drop's connection, and the one /after was resent on
+	// (which the second /late-drop and the POST then reuse); the POST dials
+	// none.
+	wantConns(t, conns, 2)
+}
+
+// Only requests that may safely arrive twice are resent after a pooled
+// connection fails under them (net/http's rule).
+func TestResendable(t *testing.T) {
+	withBody := func(method string, getBody bool, header ...string) *http.Request {
+		r, _ := http.NewRequest(method, "http://x/", strings.NewReader("b"))
+		if !getBody {
+			r.GetBody = nil
+		}
+		for _, h := range header {
+			r.Header.Set(h, "k")
+		}
+		return r
+	}
+	get, _ := http.NewRequest(http.MethodGet, "http://x/", nil)
+	for _, tc := range []struct {
+		name string
+		req  *http.Request
+		want bool
+	}{
+		{"GET", get, true},
+		{"POST (orders an uttrekk)", withBody(http.MethodPost, true), false},
+		{"POST with Idempotency-Key", withBody(http.MethodPost, true, "Idempotency-Key"), true},
+		{"POST with X-Idempotency-Key", withBody(http.MethodPost, true, "X-Idempotency-Key"), true},
+		{"POST with key but no GetBody", withBody(http.MethodPost, false, "Idempotency-Key"), false},
+		{"PUT", withBody(http.MethodPut, true), false},
+	} {
+		if got := resendable(tc.req); got != tc.want {
+			t.Errorf("%s: resendable = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }
 
 func TestTransportDoesNotRetry(t *testing.T) {
