@@ -241,7 +241,10 @@ func TestTransportConnectionClosedInFlight(t *testing.T) {
 			}
 			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate")
 			buf.Flush()
-			time.Sleep(100 * time.Millisecond) // the next request arrives meanwhile, unread
+			// The next request arrives meanwhile and is left unread; the
+			// margin keeps a loaded machine from sending it only after the
+			// close, when the idle check would already see it.
+			time.Sleep(500 * time.Millisecond)
 			conn.Close()
 		case "/echo":
 			echoed.Add(1)
