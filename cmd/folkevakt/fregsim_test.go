@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,20 +11,8 @@ import (
 // startFregsim runs `folkevakt fregsim` in-process and returns its API base.
 func startFregsim(t *testing.T, extra ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	done := make(chan int, 1)
 	args := append([]string{"fregsim", "--addr", "127.0.0.1:0", "--population", "200", "--log-format", "text"}, extra...)
-	go func() { done <- run(ctx, args, stdout, stderr, func(string) (string, bool) { return "", false }) }()
-	t.Cleanup(func() { cancel(); <-done })
-	re := regexp.MustCompile(`listening on (http://\S+)`)
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1]
-		}
-	}
-	t.Fatalf("fregsim did not start: %s", stderr.String())
-	return ""
+	return startListening(t, nil, args).base
 }
 
 // --latency holds every answer back, so that load tests can put a

@@ -27,12 +27,19 @@ type servedInstance struct {
 // and waits until it listens.
 func startServe(t *testing.T, dir string, env map[string]string, extra ...string) *servedInstance {
 	t.Helper()
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--population", fmt.Sprint(e2ePopulace),
+		"--policy-model", "../../model.conf", "--log-level", "warn"}, extra...)
+	return startListening(t, env, args)
+}
+
+// startListening runs a folkevakt command that serves HTTP in-process, with
+// env as its environment, and waits until it prints where it listens.
+func startListening(t *testing.T, env map[string]string, args []string) *servedInstance {
+	t.Helper()
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &servedInstance{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	done := make(chan int, 1)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--population", fmt.Sprint(e2ePopulace),
-		"--policy-model", "../../model.conf", "--log-level", "warn"}, extra...)
 	go func() { done <- run(ctx, args, s.stdout, s.stderr, lookup) }()
 	var once bool
 	var code int
@@ -53,11 +60,11 @@ func startServe(t *testing.T, dir string, env map[string]string, extra ...string
 		}
 		select {
 		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, s.stderr.String())
+			t.Fatalf("%s exited %d: %s", args[0], code, s.stderr.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %s", s.stderr.String())
+			t.Fatalf("%s did not start: %s", args[0], s.stderr.String())
 		}
 	}
 }
