@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -52,7 +53,6 @@ type Writer struct {
 
 	mu      sync.Mutex
 	queue   []*pending // handed over, not yet in a transaction
-	spare   []*pending // the last batch's slice, reused
 	leading bool       // a caller is committing batches
 	closed  bool
 	idle    *sync.Cond // signalled when leading becomes false
@@ -124,18 +124,15 @@ func (w *Writer) Write(ctx context.Context, rec store.AuditRecord) (store.AuditR
 func (w *Writer) lead(self *pending) {
 	for {
 		n := min(len(w.queue), w.opts.MaxBatch)
-		batch := append(w.spare[:0], w.queue[:n]...)
+		batch := slices.Clone(w.queue[:n])
 		rest := copy(w.queue, w.queue[n:])
 		clear(w.queue[rest:])
 		w.queue = w.queue[:rest]
-		w.spare = nil
 		w.mu.Unlock()
 
 		selfDone := w.commit(batch, self)
 
 		w.mu.Lock()
-		clear(batch)
-		w.spare = batch
 		switch {
 		case len(w.queue) == 0:
 			w.leading = false
