@@ -250,9 +250,9 @@ func (g *gen) tables(orgKommuner []string) error {
 
 	inOrg := make([]bool, len(kommuneTable))
 	for _, nr := range orgKommuner {
-		k := slices.IndexFunc(kommuneTable, func(row kommuneRow) bool { return row.nr == nr })
+		k := kommuneIndex(nr)
 		if k < 0 {
-			return fmt.Errorf("%w: unknown kommunenummer in population config", freg.ErrInvalid)
+			return fmt.Errorf("%w: kommunenummer %q in population config is not a current kommune (SSB classification 131)", freg.ErrInvalid, nr)
 		}
 		inOrg[k] = true
 	}
