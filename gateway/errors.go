@@ -33,6 +33,7 @@ const (
 	codeRoleM2MOnly      = "role-m2m-only"
 	codePersonBasis      = "person-basis-required"
 	codeNotFound         = "not-found"
+	codeMethodNotAllowed = "method-not-allowed"
 	codeGone             = "gone"
 	codeKommuneNotServed = "kommune-not-served"
 	codeUpstreamThrottle = "upstream-throttled"

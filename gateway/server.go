@@ -10,10 +10,12 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"folkevakt/gateway/adminapi"
 	"folkevakt/gateway/audit"
 	"folkevakt/gateway/freg"
 	"folkevakt/gateway/lists"
@@ -110,6 +112,9 @@ func New(o Options) *Server {
 	for _, m := range o.Mounts {
 		m(r)
 	}
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(s.unmatched)
+	r.NoMethod(s.unmatched)
 	s.Engine = r
 	return s
 }
@@ -189,6 +194,27 @@ func accessLog(l *slog.Logger, m *serverMetrics) gin.HandlerFunc {
 		}, accessLogAttrs(c)...)
 		l.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", attrs...)
 	}
+}
+
+// unmatched answers a request no route takes in the error format of the
+// surface its path belongs to; elsewhere gin's plain default stays.
+func (s *Server) unmatched(c *gin.Context) {
+	p := c.Request.URL.Path
+	switch {
+	case under(p, "/folkeregister"):
+		e := &apiError{status: http.StatusNotFound, code: codeNotFound, message: "no such resource"}
+		if c.Writer.Status() == http.StatusMethodNotAllowed {
+			e = &apiError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed, message: "method " + c.Request.Method + " is not allowed here"}
+		}
+		c.JSON(e.status, errorBody(e, p, s.now()))
+	case under(p, adminapi.Base):
+		adminapi.Unmatched(c)
+	}
+}
+
+// under reports whether path is prefix or below it.
+func under(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, prefix+"/")
 }
 
 // recovery turns a panic into a 500 without echoing anything to the client.

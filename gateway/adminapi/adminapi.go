@@ -124,6 +124,16 @@ func writeError(c *gin.Context, status int, code, msg string) {
 	c.AbortWithStatusJSON(status, gin.H{"error": code, "message": msg})
 }
 
+// Unmatched answers a request under Base that no route takes; gin has set
+// the status to 404 or, for a known path with another method, 405.
+func Unmatched(c *gin.Context) {
+	if c.Writer.Status() == http.StatusMethodNotAllowed {
+		writeError(c, http.StatusMethodNotAllowed, "method_not_allowed", "method "+c.Request.Method+" is not allowed here")
+		return
+	}
+	writeError(c, http.StatusNotFound, "not_found", "no such endpoint")
+}
+
 // fail maps a service error to its status; anything unexpected is logged
 // once and answered with a generic 500.
 func (a *api) fail(c *gin.Context, err error) {

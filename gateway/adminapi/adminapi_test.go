@@ -710,3 +710,27 @@ func TestPolicyOverAPI(t *testing.T) {
 	expect(t, "import json", f.do(f.a.token, "POST", "/policy", `{}`), http.StatusUnsupportedMediaType)
 	expectField(t, "import wrong org", f.doCT(f.b.token, "POST", "/policy", edited, "application/yaml"), "organisation")
 }
+
+// Requests no route takes under the admin prefix get the admin error body.
+func TestUnmatchedAdminRoutes(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{"GET", "/nothing", http.StatusNotFound, "not_found"},
+		{"GET", "/roles/x/y/z", http.StatusNotFound, "not_found"},
+		{"PATCH", "/roles", http.StatusMethodNotAllowed, "method_not_allowed"},
+	} {
+		r := f.do(f.a.token, tc.method, tc.path, nil)
+		if r.status != tc.status {
+			t.Errorf("%s %s: status %d, want %d (%s)", tc.method, tc.path, r.status, tc.status, r.body)
+			continue
+		}
+		m := r.obj(t)
+		if m["error"] != tc.code || m["message"] == "" {
+			t.Errorf("%s %s: body %s", tc.method, tc.path, r.body)
+		}
+	}
+}
