@@ -174,12 +174,25 @@ func dropAfterResponse(w http.ResponseWriter, r *http.Request) {
 	conn.Close()
 }
 
+// dropped wraps dropAfterResponse and reports each close on the returned
+// channel, so that a test can wait for the close before its next request:
+// on a loaded machine the handler may otherwise be descheduled between the
+// response and the close, and the next request would race it.
+func dropped() (http.HandlerFunc, <-chan struct{}) {
+	closed := make(chan struct{}, 16)
+	return func(w http.ResponseWriter, r *http.Request) {
+		dropAfterResponse(w, r)
+		closed <- struct{}{}
+	}, closed
+}
+
 func TestTransportRetriesStaleConnection(t *testing.T) {
 	var echoed atomic.Int32
+	drop, closed := dropped()
 	srv, conns := countingServer(t, false, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/drop":
-			dropAfterResponse(w, r)
+			drop(w, r)
 		case "/echo":
 			echoed.Add(1)
 			io.Copy(w, r.Body)
@@ -196,10 +209,12 @@ func TestTransportRetriesStaleConnection(t *testing.T) {
 	})
 	t.Run("GET", func(t *testing.T) {
 		mustFetch(t, tr, srv.URL+"/drop", "dropped")
+		<-closed
 		mustFetch(t, tr, srv.URL+"/c", "/c")
 	})
 	t.Run("POST with GetBody", func(t *testing.T) {
 		mustFetch(t, tr, srv.URL+"/drop", "dropped")
+		<-closed
 		before := echoed.Load()
 		got, err := fetch(context.Background(), tr, http.MethodPost, srv.URL+"/echo", strings.NewReader("payload"))
 		if err != nil || got != "payload" {
@@ -213,6 +228,7 @@ func TestTransportRetriesStaleConnection(t *testing.T) {
 		// The idle connection is seen closed before anything is sent, so
 		// even a body that cannot be resent goes out once, on a new one.
 		mustFetch(t, tr, srv.URL+"/drop", "dropped")
+		<-closed
 		before := echoed.Load()
 		body := struct{ io.Reader }{strings.NewReader("payload")} // hides the type: no GetBody
 		if got, err := fetch(context.Background(), tr, http.MethodPost, srv.URL+"/echo", body); err != nil || got != "payload" {
