@@ -254,7 +254,7 @@ func (x *exchange) finish(body any, err error) {
 		var kind string
 		ae, kind = upstreamError(err)
 		if kind != "" {
-			x.s.m.upstreamErrors.Inc(kind)
+			x.s.m.upstreamErrors.WithLabelValues(kind).Inc()
 		}
 		if ae.status >= 500 {
 			x.s.log.Error("upstream call failed", "request_id", x.rec.RequestID, "route", x.c.FullPath(), "kind", kind, "err", freg.RedactIdentityNumbers(err.Error()))
@@ -301,10 +301,10 @@ func (x *exchange) finish(body any, err error) {
 	if reason == "" {
 		reason = "ok"
 	}
-	x.s.m.decisions.Inc(x.rec.Decision, reason)
+	x.s.m.decisions.WithLabelValues(x.rec.Decision, reason).Inc()
 
 	if x.orgID == "" {
-		x.s.m.unattributed.Inc(reason)
+		x.s.m.unattributed.WithLabelValues(reason).Inc()
 	} else {
 		x.rec.OrgID = x.orgID
 		// The record outlives a client that gave up: data may have been read.

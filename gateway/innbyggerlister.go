@@ -44,6 +44,10 @@ func (s *Server) EnableLists(ctx context.Context, o ListsOptions) error {
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
+	if err := s.m.reg.Register(svc); err != nil {
+		svc.Close()
+		return err
+	}
 	s.lists = svc
 	h := &lists.Handlers{Service: svc, Authorize: s.authorizeList, WriteError: s.writeListError, Logger: s.log}
 	h.Register(s.Engine)

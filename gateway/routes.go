@@ -54,7 +54,7 @@ func upstream[T any](x *exchange, op string, fn func(ctx context.Context) (T, er
 	defer cancel()
 	start := x.s.now()
 	v, err := fn(ctx)
-	x.s.m.upstreamDuration.Observe(x.s.now().Sub(start).Seconds(), op)
+	x.s.m.upstreamDuration.WithLabelValues(op).Observe(x.s.now().Sub(start).Seconds())
 	return v, err
 }
 
@@ -303,7 +303,7 @@ func (s *Server) feed(x *exchange) (any, error) {
 	}
 	kept, unknown := reduce.Feed(items, x.roleMayRead)
 	if unknown > 0 {
-		s.m.feedUnknown.Add(uint64(unknown))
+		s.m.feedUnknown.Add(float64(unknown))
 	}
 	for _, it := range kept {
 		x.rec.Persons = append(x.rec.Persons, it.Hendelse.Folkeregisteridentifikator)

@@ -14,12 +14,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"folkevakt/gateway/adminapi"
 	"folkevakt/gateway/audit"
 	"folkevakt/gateway/freg"
 	"folkevakt/gateway/lists"
-	"folkevakt/gateway/metrics"
 	"folkevakt/policy"
 	"folkevakt/store"
 )
@@ -49,6 +49,8 @@ type Options struct {
 	SCIM http.Handler
 	// Mounts add further route groups (admin API, web pages) to the engine.
 	Mounts []func(*gin.Engine)
+	// Version labels folkevakt_build_info.
+	Version string
 }
 
 // Server is the gin engine with every route, plus the audit writer it owns.
@@ -88,7 +90,7 @@ func New(o Options) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
 		log: o.Logger, store: o.Store, policy: o.Policy, upstream: o.Upstream, auth: o.Auth,
-		m: newServerMetrics(), now: o.Now, upstreamTimeout: o.UpstreamTimeout, throttleRetry: o.ThrottleRetryAfter,
+		m: newServerMetrics(o.Version), now: o.Now, upstreamTimeout: o.UpstreamTimeout, throttleRetry: o.ThrottleRetryAfter,
 	}
 	s.machines = newMachineCache(o.MachineAuthTTL, o.Now)
 	o.Store.OnChange(func(c store.Change) {
@@ -102,12 +104,12 @@ func New(o Options) *Server {
 	r.Use(requestID(), accessLog(o.Logger, s.m), recovery(o.Logger))
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", readiness(o))
-	r.GET("/metrics", gin.WrapH(s.m.reg.Handler()))
+	r.GET("/metrics", gin.WrapH(s.m.handler()))
 	if o.Auth != nil && o.Policy != nil && o.Upstream != nil {
 		s.routes(r)
 	}
 	if o.SCIM != nil {
-		r.Any("/scim/*path", gin.WrapH(http.StripPrefix("/scim", o.SCIM)))
+		r.Any("/scim/*path", gin.WrapH(http.StripPrefix("/scim", s.m.scim(o.SCIM))))
 	}
 	for _, m := range o.Mounts {
 		m(r)
@@ -128,8 +130,8 @@ func (s *Server) Close() {
 	s.audit.Close()
 }
 
-// Metrics returns the registry behind /metrics, for tests and embedding.
-func (s *Server) Metrics() *metrics.Registry { return s.m.reg }
+// Metrics returns the registry behind /metrics, for further collectors.
+func (s *Server) Metrics() prometheus.Registerer { return s.m.reg }
 
 const requestIDHeader = "X-Request-Id"
 

@@ -149,6 +149,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		Upstream: upstream,
 		Auth:     authn,
 		SCIM:     scim.NewHandler(st, tokens, logger),
+		Version:  version,
 		Mounts: []func(*gin.Engine){
 			authn.Mount,
 			adminapi.Mount(svc, engine, tokens, logger),

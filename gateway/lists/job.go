@@ -37,6 +37,16 @@ func (s *Service) runOrder(ctx context.Context, ref orderRef) {
 	if err != nil {
 		return // cancelled while queued, or shutting down
 	}
+	// Start and end are logged with ids and counts only: criteria and rows
+	// may name or single out persons.
+	started := time.Now()
+	outcome, rows := outcomeFailed, 0
+	s.log.Info("list order started", "order_id", o.ID, "org_id", o.OrgID, "role_id", o.RoleID, "format", o.Format)
+	defer func() {
+		s.stats.finished(outcome)
+		s.log.Info("list order finished", "order_id", o.ID, "org_id", o.OrgID, "outcome", outcome,
+			"rows", rows, "duration", time.Since(started).Round(time.Millisecond).String())
+	}()
 	jctx, cancel := context.WithCancel(ctx)
 	s.mu.Lock()
 	s.running[o.ID] = cancel
@@ -48,14 +58,15 @@ func (s *Service) runOrder(ctx context.Context, ref orderRef) {
 		cancel()
 	}()
 	tmp := s.tempPath(o)
-	rows, err := s.run(jctx, o, tmp)
+	rows, err = s.run(jctx, o, tmp)
 	if err != nil {
 		_ = os.Remove(tmp)
 		switch {
 		case ctx.Err() != nil:
+			outcome = outcomeInterrupted
 			s.fail(ctx, o, "interrupted by a shutdown of folkevakt; it runs again at the next start")
 		case jctx.Err() != nil || errors.Is(err, errCancelled):
-			// Cancel already recorded the status.
+			outcome = outcomeCancelled // Cancel already recorded the status.
 		default:
 			s.log.Error("list order failed", "order_id", o.ID, "org_id", o.OrgID, "err", err)
 			s.fail(ctx, o, failMessage(err))
@@ -84,12 +95,15 @@ func (s *Service) runOrder(ctx context.Context, ref orderRef) {
 	if err != nil {
 		_ = os.Remove(tmp)
 		_ = os.Remove(final)
-		if !errors.Is(err, ErrConflict) {
+		if errors.Is(err, ErrConflict) {
+			outcome = outcomeCancelled
+		} else {
 			s.log.Error("list order completion failed", "order_id", o.ID, "err", err)
 			s.fail(ctx, o, failMessage(err))
 		}
 		return
 	}
+	outcome = outcomeDone
 	c := s.jobCaller(o, store.Role{ID: o.RoleID}, store.ServiceArea{})
 	if err := s.o.Audit(context.WithoutCancel(ctx), s.record(c, ActionListDone, func(r *store.AuditRecord) {
 		r.Elements, r.Reason = o.Elements, fmt.Sprintf("order %s done, %d rows", o.ID, rows)

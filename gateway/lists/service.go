@@ -103,6 +103,7 @@ type Service struct {
 	queue   chan orderRef
 	mu      sync.Mutex
 	running map[string]context.CancelFunc // by order id
+	stats   jobStats
 	stop    context.CancelFunc
 	wg      sync.WaitGroup
 }
