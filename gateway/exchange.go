@@ -194,7 +194,12 @@ func (x *exchange) attributeIntegration(id string) {
 func (x *exchange) authError(err error) error {
 	switch {
 	case errors.Is(err, auth.ErrThrottled):
-		return &apiError{status: http.StatusTooManyRequests, code: codeThrottled, message: "too many failed attempts, retry later", retryAfter: x.s.throttleRetry}
+		retry := auth.ThrottleCooldown
+		var te *auth.ThrottledError
+		if errors.As(err, &te) {
+			retry = te.RetryAfter
+		}
+		return &apiError{status: http.StatusTooManyRequests, code: codeThrottled, message: "too many failed attempts, retry later", retryAfter: retry}
 	case errors.Is(err, auth.ErrUnauthenticated):
 		// The reason is safe to show by auth's contract ("expired token").
 		return &apiError{status: http.StatusUnauthorized, code: codeUnauthenticated, message: strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": ")}

@@ -36,9 +36,6 @@ type Options struct {
 	// UpstreamTimeout bounds one upstream call (default 10 s); past it the
 	// caller gets 504.
 	UpstreamTimeout time.Duration
-	// ThrottleRetryAfter is the Retry-After sent with a throttled
-	// authentication (default 60 s).
-	ThrottleRetryAfter time.Duration
 	// MachineAuthTTL is how long a successful machine authentication is
 	// remembered for the same credentials (default 1 s; negative: never).
 	MachineAuthTTL time.Duration
@@ -67,7 +64,6 @@ type Server struct {
 	m               *serverMetrics
 	now             func() time.Time
 	upstreamTimeout time.Duration
-	throttleRetry   time.Duration
 }
 
 // New builds the server. Close it to flush the audit writer.
@@ -81,16 +77,13 @@ func New(o Options) *Server {
 	if o.UpstreamTimeout <= 0 {
 		o.UpstreamTimeout = 10 * time.Second
 	}
-	if o.ThrottleRetryAfter <= 0 {
-		o.ThrottleRetryAfter = time.Minute
-	}
 	if o.MachineAuthTTL == 0 {
 		o.MachineAuthTTL = time.Second
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
 		log: o.Logger, store: o.Store, policy: o.Policy, upstream: o.Upstream, auth: o.Auth,
-		m: newServerMetrics(o.Version), now: o.Now, upstreamTimeout: o.UpstreamTimeout, throttleRetry: o.ThrottleRetryAfter,
+		m: newServerMetrics(o.Version), now: o.Now, upstreamTimeout: o.UpstreamTimeout,
 	}
 	s.machines = newMachineCache(o.MachineAuthTTL, o.Now)
 	o.Store.OnChange(func(c store.Change) {

@@ -137,26 +137,49 @@ func unauthenticated(reason string) error {
 	return fmt.Errorf("%w: %s", ErrUnauthenticated, reason)
 }
 
+// ThrottledError is ErrThrottled with the time left of the block, for
+// Retry-After.
+type ThrottledError struct {
+	Scope      string // "address", "integration" or "integration and address"
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string        { return ErrThrottled.Error() + ": " + e.Scope }
+func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
+
 // Machine authenticates a fagsystem by its integration id and password and a
 // Maskinporten access token whose consumer is the integration's organisation.
 // remoteAddr is the caller's address ("ip" or "ip:port") for throttling.
+//
+// Failures naming a real integration count against that integration from
+// that address and against the integration as a whole; failures naming none
+// count against the address. So a fagsystem's stale password blocks only
+// itself, and a block of the integration or of the address spares the
+// addresses the integration logged in from (see throttle.trust).
 func (a *Authenticator) Machine(ctx context.Context, integrationID, password, bearer, remoteAddr string) (Principal, error) {
 	now := a.now()
 	addr := addressKey(remoteAddr)
-	if a.throttle.blocked(addr, now) {
-		return Principal{}, fmt.Errorf("%w: address", ErrThrottled)
-	}
 	// Only canonical UUIDs reach the store, and an unknown id never creates
 	// a per-integration counter (that would let anyone grow the table).
 	if len(integrationID) != 36 || uuid.Validate(integrationID) != nil {
+		if left := a.throttle.blockedFor(addr, now); left > 0 {
+			return Principal{}, &ThrottledError{Scope: "address", RetryAfter: left}
+		}
 		return Principal{}, a.failed(now, addr, "", "invalid integration id")
 	}
 	integ := integrationKey(integrationID)
-	if a.throttle.blocked(integ, now) && !a.throttle.isTrusted(integ, addr, now) {
-		return Principal{}, fmt.Errorf("%w: integration", ErrThrottled)
+	pair := pairKey(integ, addr)
+	trusted := a.throttle.isTrusted(integ, addr, now)
+	if left := a.throttle.blockedFor(pair, now); left > 0 {
+		return Principal{}, &ThrottledError{Scope: "integration and address", RetryAfter: left}
 	}
-	if password == "" {
-		return Principal{}, a.failed(now, addr, "", "missing password")
+	if !trusted {
+		if left := a.throttle.blockedFor(addr, now); left > 0 {
+			return Principal{}, &ThrottledError{Scope: "address", RetryAfter: left}
+		}
+		if left := a.throttle.blockedFor(integ, now); left > 0 {
+			return Principal{}, &ThrottledError{Scope: "integration", RetryAfter: left}
+		}
 	}
 	i, err := a.store.ResolveIntegration(ctx, integrationID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -164,6 +187,9 @@ func (a *Authenticator) Machine(ctx context.Context, integrationID, password, be
 	}
 	if err != nil {
 		return Principal{}, fmt.Errorf("auth: resolve integration: %w", err)
+	}
+	if password == "" {
+		return Principal{}, a.failed(now, addr, integ, "missing password")
 	}
 	// The token goes first: an RSA verification is far cheaper than argon2id,
 	// so garbage never costs a password hash.
@@ -174,34 +200,50 @@ func (a *Authenticator) Machine(ctx context.Context, integrationID, password, be
 		}
 		return Principal{}, a.failed(now, addr, integ, reason)
 	}
-	if !hasScope(claims.Scope, RequiredScope) {
-		return Principal{}, a.failed(now, addr, integ, "missing scope "+RequiredScope)
-	}
-	if org, ok := claims.consumerOrg(); !ok || org != i.OrgNumber {
-		return Principal{}, a.failed(now, addr, integ, "wrong consumer")
+	if reason := a.machineClaimsFailure(&claims, i.OrgNumber); reason != "" {
+		return Principal{}, a.failed(now, addr, integ, reason)
 	}
 	if !a.passwordOK(i.PasswordHash, password, now) {
 		return Principal{}, a.failed(now, addr, integ, "wrong password")
 	}
-	// Only this address's record is cleared: an attacker elsewhere keeps
-	// both its own and the integration's count. The address is trusted for
-	// this integration from now on, so that a block run up from elsewhere
-	// does not lock the fagsystem out.
-	a.throttle.reset(addr, now)
+	// Only this integration's record at this address is cleared: an attacker
+	// elsewhere keeps both its own and the integration's count. The address
+	// is trusted for this integration from now on, so that a block run up
+	// from elsewhere does not lock the fagsystem out.
+	a.throttle.reset(pair, now)
 	a.throttle.trust(integ, addr, now)
 	return Principal{Kind: store.SubjectIntegration, OrgID: i.OrgID, SubjectID: i.ID, Name: i.Name}, nil
 }
 
-// failed counts a failed attempt against the address and, when known, the
-// integration, and returns the error for reason.
+// failed counts a failed attempt and returns the error for reason: against
+// the address when integ is "" (no real integration named), else against the
+// integration at this address and the integration as a whole.
 func (a *Authenticator) failed(now time.Time, addr, integ, reason string) error {
-	if a.throttle.fail(addr, now) {
-		a.logger.Warn("authentication throttled", "throttle", "address", "client", addr[len("a:"):])
+	if integ == "" {
+		if a.throttle.fail(addr, now) {
+			a.logger.Warn("authentication throttled", "throttle", "address", "client", addr[len("a:"):])
+		}
+		return unauthenticated(reason)
 	}
-	if integ != "" && a.throttle.fail(integ, now) {
+	if a.throttle.fail(pairKey(integ, addr), now) {
+		a.logger.Warn("authentication throttled", "throttle", "integration and address", "integration_id", integ[len("i:"):], "client", addr[len("a:"):])
+	}
+	if a.throttle.fail(integ, now) {
 		a.logger.Warn("authentication throttled", "throttle", "integration", "integration_id", integ[len("i:"):])
 	}
 	return unauthenticated(reason)
+}
+
+// machineClaimsFailure checks the claims of a verified Maskinporten token
+// against the integration: the scope and the consumer organisation.
+func (a *Authenticator) machineClaimsFailure(c *maskinportenClaims, orgNumber string) string {
+	if !hasScope(c.Scope, RequiredScope) {
+		return "missing scope " + RequiredScope
+	}
+	if org, ok := c.consumerOrg(); !ok || org != orgNumber {
+		return "wrong consumer"
+	}
+	return ""
 }
 
 func (a *Authenticator) passwordOK(hash, password string, now time.Time) bool {

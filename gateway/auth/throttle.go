@@ -8,8 +8,10 @@ import (
 )
 
 // Throttling of failed machine logins: maxFailures failures of one key
-// within failureWindow block that key for ThrottleCooldown. Keys are per address
-// ("a:…") and per integration ("i:…").
+// within failureWindow block that key for ThrottleCooldown. Keys are per
+// integration and address ("p:…", failures naming a real integration), per
+// integration over all addresses ("i:…") and per address ("a:…", failures
+// naming no real integration).
 const (
 	maxFailures      = 10
 	failureWindow    = 5 * time.Minute
@@ -43,10 +45,18 @@ func newThrottle() *throttle {
 }
 
 func (t *throttle) blocked(key string, now time.Time) bool {
+	return t.blockedFor(key, now) > 0
+}
+
+// blockedFor returns how long key stays blocked (0: not blocked).
+func (t *throttle) blockedFor(key string, now time.Time) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	f, ok := t.entries[key]
-	return ok && now.Before(f.blockedUntil)
+	if !ok || !now.Before(f.blockedUntil) {
+		return 0
+	}
+	return f.blockedUntil.Sub(now)
 }
 
 // fail records a failure for key and reports whether it just became blocked.
@@ -132,6 +142,9 @@ func (t *throttle) isTrusted(integ, addr string, now time.Time) bool {
 }
 
 func integrationKey(id string) string { return "i:" + id }
+
+// pairKey is the key of an integration's failures from one address.
+func pairKey(integ, addr string) string { return "p:" + integ[len("i:"):] + "|" + addr[len("a:"):] }
 
 // addressKey is the throttling key of a caller address. IPv6 callers are
 // keyed by their /64, which one host usually controls entirely.
