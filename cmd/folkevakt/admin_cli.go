@@ -19,9 +19,10 @@ import (
 )
 
 // The operator CLI (org, tokens, service-areas, roles, integrations, grants,
-// policy) is a thin layer over policy/admin, writing to the same SQLite
-// database as a running server (WAL lets both in). A running server picks up
-// CLI changes by polling the change feed (within 2 s).
+// policy) is a thin layer over policy/admin, writing to the same database as
+// running servers (SQLite: WAL lets both in). Running servers pick up CLI
+// changes from the change feed: at once on PostgreSQL (NOTIFY), within 2 s
+// on SQLite (polling).
 
 // subcommand is one verb of an admin command.
 type subcommand struct {
@@ -99,7 +100,7 @@ type adminSession struct {
 func (s *adminSession) flags() *flag.FlagSet {
 	s.fs = newFlagSet(s.e, s.name)
 	s.fs.StringVar(&s.dataDir, "data-dir", "./data", "directory of the SQLite database (as for serve)")
-	s.fs.StringVar(&s.database, "database", "", "SQLite file (default <data-dir>/folkevakt.db)")
+	s.fs.StringVar(&s.database, "database", "", "SQLite file (default <data-dir>/folkevakt.db) or postgres:// URL (as for serve)")
 	if s.needOrg {
 		s.fs.StringVar(&s.orgNumber, "org", "", "organisation number (9 digits) of the organisation to act on")
 	}
@@ -135,7 +136,7 @@ func (s *adminSession) open(args []string) error {
 		return errUsage
 	}
 	logger := slog.New(slog.NewTextHandler(s.e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := openStore(s.ctx, &serveConfig{DataDir: s.dataDir, Database: s.database}, logger, false)
+	st, err := openStore(s.ctx, &serveConfig{DataDir: s.dataDir, Database: s.database}, logger, false, false)
 	if err != nil {
 		return err
 	}

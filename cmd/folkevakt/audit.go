@@ -24,21 +24,20 @@ func runAudit(ctx context.Context, e env, args []string) error {
 	}
 	fs := newFlagSet(e, "audit verify")
 	dataDir := fs.String("data-dir", "./data", "directory holding the SQLite database")
-	database := fs.String("database", "", "SQLite file (default <data-dir>/folkevakt.db)")
+	database := fs.String("database", "", "SQLite file (default <data-dir>/folkevakt.db) or postgres:// URL")
 	orgNumber := fs.String("org", "", "verify only this organisation (organisation number)")
 	if err := parseFlags(fs, e, args[1:]); err != nil {
 		return err
 	}
-	path := *database
-	if path == "" {
-		path = (&serveConfig{DataDir: *dataDir}).databasePath()
+	cfg := &serveConfig{DataDir: *dataDir, Database: *database}
+	if !sqlstore.IsPostgresURL(cfg.Database) {
+		if _, err := os.Stat(cfg.databasePath()); err != nil {
+			return fmt.Errorf("--database: %w", err)
+		}
 	}
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("--database: %w", err)
-	}
-	st, err := sqlstore.Open(ctx, sqlstore.Options{Path: path})
+	st, err := sqlstore.Open(ctx, cfg.storeOptions(nil))
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return fmt.Errorf("open database %s: %w", cfg.databaseName(), err)
 	}
 	defer st.Close()
 	var orgs []store.Organisation

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"folkevakt/gateway/freg/ident"
+	"folkevakt/store/sqlstore"
 )
 
 // serveConfig is the configuration of `folkevakt serve` (contract.md §2).
@@ -54,7 +55,7 @@ type bootstrapConfig struct {
 func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&c.DataDir, "data-dir", "./data", "directory for the SQLite database, dev keys and citizen-list files")
-	fs.StringVar(&c.Database, "database", "", "SQLite file (default <data-dir>/folkevakt.db); postgres:// URLs are reserved for the Postgres backend")
+	fs.StringVar(&c.Database, "database", "", "SQLite file (default <data-dir>/folkevakt.db) for one instance, or a postgres:// URL for several (prefer the environment variable: the URL may hold a password)")
 	fs.StringVar(&c.Upstream, "upstream", "embedded", "'embedded' (built-in synthetic register) or the base URL of a FREG-compatible API up to and including its package prefix")
 	fs.IntVar(&c.Population, "population", 50000, "size of the embedded synthetic register")
 	fs.Int64Var(&c.PopulationSeed, "population-seed", 1, "seed of the embedded synthetic register")
@@ -91,8 +92,12 @@ func (c *serveConfig) validate() error {
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("data-dir", "must not be empty")
 	}
-	if strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://") {
-		bad("database", "the Postgres backend is not available in this version; leave empty for SQLite")
+	if sqlstore.IsPostgresURL(c.Database) {
+		if _, err := url.Parse(c.Database); err != nil {
+			bad("database", "not a valid postgres:// URL")
+		}
+	} else if strings.Contains(c.Database, "://") {
+		bad("database", "want a SQLite file path or a postgres:// URL")
 	}
 	if c.Upstream != "embedded" {
 		if err := checkURL(c.Upstream); err != nil {
@@ -207,10 +212,30 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// databasePath is the SQLite file serve and migrate open.
+// databasePath is the SQLite file or PostgreSQL URL serve and migrate open.
 func (c *serveConfig) databasePath() string {
 	if c.Database != "" {
 		return c.Database
 	}
 	return filepath.Join(c.DataDir, "folkevakt.db")
+}
+
+// databaseName names the database for messages, without a password.
+func (c *serveConfig) databaseName() string {
+	if !sqlstore.IsPostgresURL(c.Database) {
+		return c.databasePath()
+	}
+	u, err := url.Parse(c.Database)
+	if err != nil {
+		return "postgres://…"
+	}
+	return u.Redacted()
+}
+
+// storeOptions are the sqlstore options of the configured database.
+func (c *serveConfig) storeOptions(logger *slog.Logger) sqlstore.Options {
+	if sqlstore.IsPostgresURL(c.Database) {
+		return sqlstore.Options{URL: c.Database, Logger: logger}
+	}
+	return sqlstore.Options{Path: c.databasePath(), Logger: logger}
 }

@@ -55,14 +55,17 @@ func loadServeConfig(e env, name string, args []string) (*serveConfig, error) {
 }
 
 // openStore opens the configured database; with migrate it applies pending
-// migrations, otherwise it refuses an outdated schema.
-func openStore(ctx context.Context, cfg *serveConfig, logger *slog.Logger, migrate bool) (*sqlstore.Store, error) {
+// migrations, otherwise it refuses an outdated schema. exclusive (serve)
+// refuses a SQLite file another process serves.
+func openStore(ctx context.Context, cfg *serveConfig, logger *slog.Logger, migrate, exclusive bool) (*sqlstore.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("--data-dir: %w", err)
 	}
-	st, err := sqlstore.Open(ctx, sqlstore.Options{Path: cfg.databasePath(), Logger: logger})
+	opts := cfg.storeOptions(logger)
+	opts.Exclusive = exclusive
+	st, err := sqlstore.Open(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("open database %s: %w", cfg.databaseName(), err)
 	}
 	if migrate {
 		if err := st.Migrate(ctx); err != nil {
@@ -74,6 +77,10 @@ func openStore(ctx context.Context, cfg *serveConfig, logger *slog.Logger, migra
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("database schema: %w", err)
+	}
+	if cur > latest {
+		st.Close()
+		return nil, fmt.Errorf("database schema is at version %d, newer than this binary's %d: run a newer folkevakt", cur, latest)
 	}
 	if cur != latest {
 		st.Close()
@@ -88,13 +95,13 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	logger := newLogger(e.stderr, cfg.LogFormat, cfg.LogLevel)
-	st, err := openStore(ctx, cfg, logger, true)
+	st, err := openStore(ctx, cfg, logger, true, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	cur, _, _ := st.SchemaVersion(ctx)
-	fmt.Fprintf(e.stdout, "database %s is at schema version %d\n", cfg.databasePath(), cur)
+	fmt.Fprintf(e.stdout, "database %s is at schema version %d\n", cfg.databaseName(), cur)
 	return nil
 }
 
@@ -110,7 +117,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--policy-model: %w", err)
 	}
-	st, err := openStore(ctx, cfg, logger, cfg.AutoMigrate)
+	st, err := openStore(ctx, cfg, logger, cfg.AutoMigrate, true)
 	if err != nil {
 		return err
 	}

@@ -170,23 +170,27 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 		return nil, s.fail("append audit", err)
 	}
 	out := make([]store.AuditRecord, len(recs))
+	var orgs []string
+	for _, r := range recs {
+		orgs = append(orgs, r.OrgID)
+	}
+	orgs = uniqSorted(orgs) // locked in one order, so that batches never deadlock
 	heads := map[string]auditHead{} // this batch's heads, published after commit
 	err := s.write(ctx, "append audit", func(w *wtx) error {
+		clear(heads)
 		before := map[string]int64{} // each organisation's seq before the batch
+		for _, org := range orgs {
+			h, err := a.head(w, org)
+			if err != nil {
+				return err
+			}
+			heads[org], before[org] = h, h.Seq
+		}
 		for i, r := range recs {
 			if err := checkJSON("criteria", r.Criteria); err != nil {
 				return err
 			}
-			h, ok := heads[r.OrgID]
-			if !ok {
-				if h, ok = a.heads[r.OrgID]; !ok {
-					var err error
-					if h, err = loadAuditHead(w, r.OrgID); err != nil {
-						return err
-					}
-				}
-				before[r.OrgID] = h.Seq
-			}
+			h := heads[r.OrgID]
 			if r.Time.IsZero() {
 				r.Time = w.now
 			}
@@ -225,6 +229,35 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 		a.heads[org] = h
 	}
 	return out, nil
+}
+
+// head returns org's chain head for the batch in w. With one writing
+// process the remembered head is the head. With several (PostgreSQL), the
+// head is locked until commit, which makes the batches of all instances
+// take turns per organisation, and the remembered head is used only if the
+// database's head is still that record.
+func (a *auditState) head(w *wtx, org string) (auditHead, error) {
+	cached, ok := a.heads[org]
+	if w.d.lockAuditHead() == "" {
+		if ok {
+			return cached, nil
+		}
+		return loadAuditHead(w, org)
+	}
+	if _, err := w.exec(w.d.lockAuditHead(), org); err != nil {
+		return auditHead{}, err
+	}
+	if ok {
+		var current auditHead
+		err := w.get(&current, `SELECT seq, hash FROM audit WHERE org_id = ? ORDER BY seq DESC LIMIT 1`, org)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return auditHead{}, err
+		}
+		if err == nil && current == cached {
+			return cached, nil
+		}
+	}
+	return loadAuditHead(w, org)
 }
 
 // indexPersons brings org's person index up to its last record: it indexes
@@ -276,6 +309,11 @@ func (s *Store) catchUpPersons(ctx context.Context, org string) (int64, error) {
 	}
 	var last int64
 	err := s.write(ctx, "index audit persons", func(w *wtx) error {
+		if lock := w.d.lockAuditHead(); lock != "" {
+			if _, err := w.exec(lock, org); err != nil {
+				return err
+			}
+		}
 		var err error
 		last, err = a.indexPersons(w, org)
 		return err
@@ -425,10 +463,11 @@ func (t *tenant) ListAudit(ctx context.Context, q store.AuditQuery) (store.Page[
 // personCond selects the seqs of person's records in org's buckets 0 to
 // lastBucket with one index seek per bucket: the buckets are generated, and
 // CROSS JOIN keeps them the outer loop (SQLite's way to fix join order), so
-// that each probe uses the key (org, bucket, person).
+// that each probe uses the key (org, bucket, person). The join condition is
+// in WHERE because PostgreSQL's CROSS JOIN takes no ON.
 func personCond(lastBucket int64, org, person string) (string, []any) {
 	return `seq IN (WITH RECURSIVE b(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM b WHERE n < ?)
-		SELECT i.seq FROM b CROSS JOIN audit_person_index i ON i.org_id = ? AND i.bucket = b.n AND i.person = ?)`,
+		SELECT i.seq FROM b CROSS JOIN audit_person_index i WHERE i.org_id = ? AND i.bucket = b.n AND i.person = ?)`,
 		[]any{lastBucket, org, person}
 }
 

@@ -28,6 +28,8 @@ type dialect interface {
 	// jsonValue is an expression for the scalar at a path (one placeholder)
 	// inside the JSON document doc, NULL when absent.
 	jsonValue(doc string) string
+	// jsonTyped is jsonValue for comparing with a bool or number argument.
+	jsonTyped(doc string) string
 	// jsonPresent is a condition that the value at a path (one placeholder)
 	// is present and not null, empty, [] or {}.
 	jsonPresent(doc string) string
@@ -37,6 +39,26 @@ type dialect interface {
 	jsonElements(doc, alias string) (from, elem string)
 	// sentinel maps constraint violations to store sentinels, else nil.
 	sentinel(err error) error
+	// driver is the database/sql driver to open.
+	driver() string
+	// readTx are the options of read transactions, which must each see one
+	// consistent snapshot.
+	readTx() *sql.TxOptions
+	// lockChanges is a statement that, run in a write transaction before
+	// its first change row, holds every other writer's change rows back
+	// until commit, so that change Seq order is commit order across
+	// processes ("" when one process is the only writer).
+	lockChanges() string
+	// notifyChanges is a statement (one placeholder: the last Seq) that
+	// tells listening instances at commit that changes exist ("" for none).
+	notifyChanges() string
+	// lockAuditHead is a statement (one placeholder: the organisation) that
+	// holds an organisation's audit chain head until commit ("" when one
+	// process is the only writer).
+	lockAuditHead() string
+	// retry reports whether a failed write transaction may simply be run
+	// again (a deadlock or serialisation failure between processes).
+	retry(err error) bool
 }
 
 // sqliteDriver is go-sqlite3 with lower() replaced by Go's Unicode-aware
@@ -78,6 +100,17 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) name() string { return "sqlite3" }
 
+func (sqliteDialect) driver() string { return sqliteDriver }
+
+// The read pool is query-only and WAL gives every transaction a snapshot.
+func (sqliteDialect) readTx() *sql.TxOptions { return nil }
+
+// One process writes (see lock.go), through one connection.
+func (sqliteDialect) lockChanges() string   { return "" }
+func (sqliteDialect) notifyChanges() string { return "" }
+func (sqliteDialect) lockAuditHead() string { return "" }
+func (sqliteDialect) retry(error) bool      { return false }
+
 func (sqliteDialect) tableExists() string {
 	return "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
 }
@@ -94,6 +127,9 @@ func (sqliteDialect) jsonPath(keys []string) string {
 }
 
 func (sqliteDialect) jsonValue(doc string) string { return "json_extract(" + doc + ", ?)" }
+
+// json_extract returns JSON numbers and booleans as SQL numbers.
+func (d sqliteDialect) jsonTyped(doc string) string { return d.jsonValue(doc) }
 
 func (sqliteDialect) jsonPresent(doc string) string {
 	// json_extract returns arrays and objects as text, null as NULL.

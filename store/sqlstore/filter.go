@@ -200,6 +200,9 @@ func (c *compiler) leaf(f *store.Filter, s scope) (string, error) {
 		return c.d.jsonPresent(s.doc), nil
 	}
 	c.args = append(c.args, c.d.jsonPath(keys))
+	if _, isString := f.Value.(string); !isString {
+		return c.compare(f, column{expr: c.d.jsonTyped(s.doc), kind: colJSON})
+	}
 	return c.compare(f, column{expr: c.d.jsonValue(s.doc), kind: colJSON})
 }
 

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Migrations are NNNN_name.sql files per dialect; each runs in its own
@@ -75,7 +77,9 @@ func (s *Store) currentVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-// Migrate applies every migration newer than the database, in order.
+// Migrate applies every migration newer than the database, in order. On
+// PostgreSQL it holds an advisory lock meanwhile, so instances starting at
+// once migrate one after the other (the later ones find nothing to do).
 func (s *Store) Migrate(ctx context.Context) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -83,19 +87,44 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if s.Postgres() {
+		conn, err := s.w.Connx(ctx)
+		if err != nil {
+			return fmt.Errorf("sqlstore: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+strconv.Itoa(lockSpaceMigrate)+", 0)"); err != nil {
+			return fmt.Errorf("sqlstore: migrate: lock: %w", err)
+		}
+		// Unlock on the same session; a session that dies unlocks anyway.
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock("+strconv.Itoa(lockSpaceMigrate)+", 0)")
+		return s.migrate(ctx, conn, ms)
+	}
+	conn, err := s.w.Connx(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	defer conn.Close()
+	return s.migrate(ctx, conn, ms)
+}
+
+func (s *Store) migrate(ctx context.Context, conn *sqlx.Conn, ms []migration) error {
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
-	current, err := s.currentVersion(ctx)
-	if err != nil {
-		return err
+	var current int
+	if err := conn.GetContext(ctx, &current, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"); err != nil {
+		return fmt.Errorf("sqlstore: schema version: %w", err)
+	}
+	if latest := ms[len(ms)-1].version; current > latest {
+		return fmt.Errorf("sqlstore: database schema version %d is newer than this binary's %d", current, latest)
 	}
 	for _, m := range ms {
 		if m.version <= current {
 			continue
 		}
-		if err := s.apply(ctx, m); err != nil {
+		if err := s.apply(ctx, conn, m); err != nil {
 			return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
 		}
 		s.log.Info("schema migrated", "version", m.version, "migration", m.name)
@@ -103,8 +132,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) apply(ctx context.Context, m migration) error {
-	tx, err := s.w.BeginTxx(ctx, nil)
+func (s *Store) apply(ctx context.Context, conn *sqlx.Conn, m migration) error {
+	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}

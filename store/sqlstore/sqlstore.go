@@ -1,12 +1,15 @@
-// Package sqlstore implements store.Store on SQL databases through sqlx.
-// SQLite (mattn/go-sqlite3) is the engine today; the SQL is kept portable
-// and engine differences live in dialect.go so that a PostgreSQL backend
-// only adds a dialect and migrations/postgres.
+// Package sqlstore implements store.Store on SQL databases through sqlx:
+// SQLite (mattn/go-sqlite3), the embedded default for one process, and
+// PostgreSQL (pgx), shared by several instances. The SQL is written once;
+// engine differences live in the dialects (dialect.go,
+// dialect_postgres.go) and in the migrations of each engine.
 //
-// Writes go through one connection and an in-process mutex, so there is a
-// single writer, every mutating call is one transaction and change Seq order
-// equals commit order. Reads use a separate pool and never wait for writers
-// (WAL).
+// Within a process, writes go through one connection and a mutex, so every
+// mutating call is one transaction and hooks see changes in Seq order.
+// Across processes (PostgreSQL only) a transaction lock around change rows
+// keeps change Seq order equal to commit order, and a lock per chain head
+// keeps each organisation's audit log one chain. Reads use a separate pool
+// and never wait for writers.
 package sqlstore
 
 import (
@@ -16,7 +19,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +37,10 @@ var _ store.Store = (*Store)(nil)
 // Options configure Open.
 type Options struct {
 	Path   string // SQLite database file
+	URL    string // PostgreSQL URL (postgres://…); when set, Path is unused
+	// Exclusive (SQLite): hold a lock for the store's lifetime and fail if
+	// another process holds it (see lock.go). The serving process sets it.
+	Exclusive bool
 	Logger *slog.Logger
 	Now    func() time.Time // default time.Now
 	NewID  func() string    // default random UUID (v4)
@@ -48,12 +58,14 @@ type Store struct {
 	hmu   sync.Mutex
 	hooks []func(store.Change)
 	audit auditState // see audit.go
+	lock  *os.File   // the SQLite lock file, when Exclusive
 }
 
-// Open opens (creating if needed) the SQLite database at o.Path. It does not
-// migrate: call SchemaVersion and Migrate.
+// Open opens the PostgreSQL database at o.URL or else (creating it if
+// needed) the SQLite database at o.Path. It does not migrate: call
+// SchemaVersion and Migrate.
 func Open(ctx context.Context, o Options) (*Store, error) {
-	if o.Path == "" {
+	if o.Path == "" && o.URL == "" {
 		return nil, store.Invalid("path", "required")
 	}
 	if o.Logger == nil {
@@ -65,33 +77,72 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.NewID == nil {
 		o.NewID = uuid.NewString
 	}
-	registerSQLite()
-	s := &Store{d: sqliteDialect{}, log: o.Logger, now: o.Now, newID: o.NewID}
+	s := &Store{log: o.Logger, now: o.Now, newID: o.NewID}
+	writerDSN, readerDSN := o.URL, o.URL
+	if o.URL != "" {
+		if !IsPostgresURL(o.URL) {
+			return nil, store.Invalid("url", "not a postgres:// URL")
+		}
+		s.d = postgresDialect{}
+	} else {
+		registerSQLite()
+		s.d = sqliteDialect{}
+		writerDSN, readerDSN = sqliteDSN(o.Path, true), sqliteDSN(o.Path, false)
+		if o.Exclusive {
+			var err error
+			if s.lock, err = lockFile(o.Path); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var err error
-	if s.w, err = s.connect(ctx, sqliteDSN(o.Path, true), 1); err != nil {
+	if s.w, err = s.connect(ctx, writerDSN, 1); err != nil {
+		s.unlock()
 		return nil, err
 	}
-	if s.r, err = s.connect(ctx, sqliteDSN(o.Path, false), max(4, runtime.NumCPU())); err != nil {
+	if s.r, err = s.connect(ctx, readerDSN, max(4, runtime.NumCPU())); err != nil {
 		s.w.Close()
+		s.unlock()
 		return nil, err
 	}
 	return s, nil
 }
 
+func (s *Store) unlock() {
+	if s.lock != nil {
+		s.lock.Close() // closing the descriptor releases the flock
+		s.lock = nil
+	}
+}
+
+// Postgres reports whether the store is on PostgreSQL (shared by several
+// instances) rather than SQLite.
+func (s *Store) Postgres() bool { return s.d.name() == "postgres" }
+
 func (s *Store) connect(ctx context.Context, dsn string, conns int) (*sqlx.DB, error) {
-	db, err := sql.Open(sqliteDriver, dsn)
+	db, err := sql.Open(s.d.driver(), dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open: %w", err)
 	}
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	x := sqlx.NewDb(db, s.d.name())
-	if err := x.PingContext(ctx); err != nil {
+	// An unreachable server must fail the start, not hang it.
+	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := x.PingContext(pingCtx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlstore: open: %w", err)
+		return nil, fmt.Errorf("sqlstore: open: %w", oneLine{err})
 	}
 	return x, nil
 }
+
+// oneLine prints err on one line: pgx lists each address it tried on a line
+// of its own, and a refused start should say why in one line.
+type oneLine struct{ err error }
+
+func (o oneLine) Error() string { return strings.Join(strings.Fields(o.err.Error()), " ") }
+func (o oneLine) Unwrap() error { return o.err }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -105,7 +156,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes both pools.
 func (s *Store) Close() error {
 	s.audit.close()
-	return errors.Join(s.r.Close(), s.w.Close())
+	err := errors.Join(s.r.Close(), s.w.Close())
+	s.unlock()
+	return err
 }
 
 // OnChange registers a hook; see store.Store.
@@ -142,42 +195,73 @@ func (q qtx) exec(query string, args ...any) (int64, error) {
 // the changes it recorded, delivered to hooks after commit.
 type wtx struct {
 	qtx
+	d       dialect
 	now     time.Time
 	actor   string
 	changes []store.Change
 }
+
+// writeAttempts bounds how often a write that lost a deadlock to another
+// process is run again.
+const writeAttempts = 3
 
 // write runs fn in the single write transaction, then delivers the recorded
 // changes to the hooks in Seq order while still holding the writer lock.
 func (s *Store) write(ctx context.Context, op string, fn func(*wtx) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	var w *wtx
+	for attempt := 1; ; attempt++ {
+		var err error
+		w, err = s.writeOnce(ctx, fn)
+		if err == nil {
+			break
+		}
+		if attempt == writeAttempts || !s.d.retry(err) {
+			return s.fail(op, err)
+		}
+	}
+	s.deliver(w.changes)
+	return nil
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(*wtx) error) (*wtx, error) {
 	tx, err := s.w.BeginTxx(ctx, nil)
 	if err != nil {
-		return s.fail(op, err)
+		return nil, err
 	}
-	w := &wtx{qtx: qtx{tx, ctx}, now: s.now().UTC().Truncate(time.Microsecond), actor: store.ActorFrom(ctx)}
+	w := &wtx{qtx: qtx{tx, ctx}, d: s.d, now: s.now().UTC().Truncate(time.Microsecond), actor: store.ActorFrom(ctx)}
 	if err := fn(w); err != nil {
 		tx.Rollback()
-		return s.fail(op, err)
+		return nil, err
+	}
+	if n := len(w.changes); n > 0 && s.d.notifyChanges() != "" {
+		if _, err := w.exec(s.d.notifyChanges(), strconv.FormatInt(w.changes[n-1].Seq, 10)); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return s.fail(op, err)
+		return nil, err
 	}
+	return w, nil
+}
+
+// deliver calls the hooks for changes, in order; the writer lock is held.
+func (s *Store) deliver(changes []store.Change) {
 	s.hmu.Lock()
 	hooks := s.hooks
 	s.hmu.Unlock()
-	for _, c := range w.changes {
+	for _, c := range changes {
 		for _, h := range hooks {
 			h(c)
 		}
 	}
-	return nil
 }
 
 // read runs fn in one read transaction (a consistent snapshot).
 func (s *Store) read(ctx context.Context, op string, fn func(qtx) error) error {
-	tx, err := s.r.BeginTxx(ctx, nil)
+	tx, err := s.r.BeginTxx(ctx, s.d.readTx())
 	if err != nil {
 		return s.fail(op, err)
 	}
@@ -211,6 +295,11 @@ func (s *Store) fail(op string, err error) error {
 // marshalled to JSON (nil for none).
 func (w *wtx) record(orgID, action, entity, entityID string, before, after any) error {
 	c := store.Change{OrgID: orgID, Time: w.now, Actor: w.actor, Action: action, Entity: entity, EntityID: entityID}
+	if len(w.changes) == 0 && w.d.lockChanges() != "" {
+		if _, err := w.exec(w.d.lockChanges()); err != nil {
+			return err
+		}
+	}
 	var err error
 	if c.Before, err = marshalOpt(before); err != nil {
 		return err
