@@ -174,7 +174,7 @@ func (s *Store) AppendAudit(ctx context.Context, recs []store.AuditRecord) ([]st
 	for _, r := range recs {
 		orgs = append(orgs, r.OrgID)
 	}
-	orgs = uniqSorted(orgs) // locked in one order, so that batches never deadlock
+	orgs = uniqSorted(orgs)         // locked in one order, so that batches never deadlock
 	heads := map[string]auditHead{} // this batch's heads, published after commit
 	err := s.write(ctx, "append audit", func(w *wtx) error {
 		clear(heads)

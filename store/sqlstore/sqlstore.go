@@ -36,14 +36,14 @@ var _ store.Store = (*Store)(nil)
 
 // Options configure Open.
 type Options struct {
-	Path   string // SQLite database file
-	URL    string // PostgreSQL URL (postgres://…); when set, Path is unused
+	Path string // SQLite database file
+	URL  string // PostgreSQL URL (postgres://…); when set, Path is unused
 	// Exclusive (SQLite): hold a lock for the store's lifetime and fail if
 	// another process holds it (see lock.go). The serving process sets it.
 	Exclusive bool
-	Logger *slog.Logger
-	Now    func() time.Time // default time.Now
-	NewID  func() string    // default random UUID (v4)
+	Logger    *slog.Logger
+	Now       func() time.Time // default time.Now
+	NewID     func() string    // default random UUID (v4)
 }
 
 // Store is the SQL implementation of store.Store.
