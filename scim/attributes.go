@@ -28,6 +28,13 @@ func parseProjection(rs resourceSchema, r *http.Request) projection {
 	return p
 }
 
+// wantsAttributes reports whether the request names attributes to return,
+// which makes a PATCH answer with the resource instead of 204.
+func wantsAttributes(r *http.Request) bool {
+	q := r.URL.Query()
+	return q.Has("attributes") || q.Has("excludedAttributes")
+}
+
 func (p projection) refs(list string) []attrRef {
 	var out []attrRef
 	for _, item := range strings.Split(list, ",") {

@@ -8,12 +8,30 @@ import (
 	"folkevakt/store"
 )
 
-// storeFilter converts a filter that elimity parsed and validated into the
-// store's filter AST, with attribute names in their canonical casing so that
-// backends can map them to indexed columns.
+// parseFilter checks a filter against the limits, applies the leniencies,
+// parses it and converts it for the store.
+func parseFilter(rs resourceSchema, raw string) (*store.Filter, error) {
+	prepared, err := prepareFilter(raw)
+	if err != nil {
+		return nil, err
+	}
+	expr, err := filter.ParseFilter([]byte(prepared))
+	if err != nil {
+		return nil, scimerrors.ScimErrorInvalidFilter
+	}
+	return storeFilter(rs, expr)
+}
+
+// storeFilter converts a parsed filter into the store's filter AST, with
+// attribute names in their canonical casing so that backends can map them to
+// indexed columns. Besides the resource's schemas a filter may name the
+// common attributes id, meta.created and meta.lastModified.
 func storeFilter(rs resourceSchema, e filter.Expression) (*store.Filter, error) {
 	resolve := func(ap filter.AttributePath) (string, schema.CoreAttribute, bool) {
 		container, attr, ok := rs.lookup(ap.URI(), ap.AttributeName)
+		if !ok && ap.URIPrefix == nil {
+			attr, ok = filterCommonAttributes.ContainsAttribute(ap.AttributeName)
+		}
 		if !ok {
 			return "", attr, false
 		}
@@ -23,6 +41,16 @@ func storeFilter(rs resourceSchema, e filter.Expression) (*store.Filter, error) 
 		return attr.Name(), attr, true
 	}
 	return convertFilter(e, resolve)
+}
+
+// filterCommonAttributes are the common attributes (RFC 7643 §3.1) filters
+// may compare; the store keeps them in columns.
+var filterCommonAttributes = schema.Attributes{
+	schema.SimpleCoreAttribute(schema.SimpleStringParams(schema.StringParams{Name: "id", CaseExact: true})),
+	schema.ComplexCoreAttribute(schema.ComplexParams{Name: "meta", SubAttributes: []schema.SimpleParams{
+		schema.SimpleDateTimeParams(schema.DateTimeParams{Name: "created"}),
+		schema.SimpleDateTimeParams(schema.DateTimeParams{Name: "lastModified"}),
+	}}),
 }
 
 // resolver maps an attribute path to its canonical name and definition.

@@ -107,11 +107,7 @@ func (gh groupHandler) Get(r *http.Request, id string) (elimity.Resource, error)
 }
 
 func (gh groupHandler) GetAll(r *http.Request, params elimity.ListRequestParams) (elimity.Page, error) {
-	q, err := listQuery(gh.h.groups, params)
-	if err != nil {
-		return elimity.Page{}, err
-	}
-	page, err := tenant(r.Context()).ListGroups(r.Context(), q)
+	page, err := tenant(r.Context()).ListGroups(r.Context(), listQuery(r, params))
 	if err != nil {
 		return elimity.Page{}, gh.h.listError(r, err)
 	}

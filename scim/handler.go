@@ -16,6 +16,7 @@ package scim
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -126,8 +127,30 @@ func tenant(ctx context.Context) store.Tenant {
 	return ctx.Value(tenantKey{}).(store.Tenant)
 }
 
-// ServeHTTP authenticates, enforces the body limit, rewrites Entra's
-// non-standard request forms and hands the request to elimity.
+// requestState carries what ServeHTTP learnt about a request to the
+// resource handlers and back: the list filter it parsed itself and the id
+// of a created resource (for the Location header).
+type requestState struct {
+	filter    *store.Filter
+	createdID string
+}
+
+type stateKey struct{}
+
+func state(ctx context.Context) *requestState {
+	if s, ok := ctx.Value(stateKey{}).(*requestState); ok {
+		return s
+	}
+	return &requestState{}
+}
+
+// mountPrefix is where the gateway router mounts the handler (stripped
+// before it sees the request); absolute resource URLs start with it.
+const mountPrefix = "/scim"
+
+// ServeHTTP authenticates, matches the route, enforces the limits on
+// bodies and filters, rewrites Entra's non-standard request forms and hands
+// the request to elimity.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tok, err := h.authenticate(r)
 	if err != nil {
@@ -135,13 +158,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	if r.Body != nil && r.Body != http.NoBody {
-		body, err := readLimited(r.Body)
-		if err != nil {
+	rt, err := matchRoute(r.Method, r.URL.Path)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	r.URL.Path, r.URL.RawPath = rt.canonicalPath(), ""
+	if rt.endpoint == "ServiceProviderConfig" {
+		h.serviceProviderConfig(w, r)
+		return
+	}
+	st := &requestState{}
+	if rt.isResource() && rt.id == "" && r.Method == http.MethodGet {
+		if st.filter, err = h.listFilter(rt, r); err != nil {
 			h.writeError(w, r, err)
 			return
 		}
-		if body, err = h.normalize(r, body); err != nil {
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err := readLimited(r.Body)
+		if err == nil {
+			err = checkJSONDepth(body)
+		}
+		if err == nil {
+			body, err = h.normalize(r, body)
+		}
+		if err != nil {
 			h.writeError(w, r, err)
 			return
 		}
@@ -150,7 +192,100 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := store.WithActor(r.Context(), "scim:"+tok.Name)
 	ctx = context.WithValue(ctx, tenantKey{}, h.store.Tenant(tok.OrgID))
-	h.server.ServeHTTP(w, r.WithContext(ctx))
+	ctx = context.WithValue(ctx, stateKey{}, st)
+	h.server.ServeHTTP(&resourceWriter{ResponseWriter: w, base: baseURL(r), state: st}, r.WithContext(ctx))
+}
+
+// serviceProviderConfig serves elimity's document with the limits added
+// that RFC 7643 §5 has no field for: filter.maxLength (bytes),
+// filter.maxDepth (nesting of parentheses and brackets),
+// filter.maxComparisons and patch.maxOperations.
+func (h *Handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
+	rec := &bufferWriter{header: http.Header{}}
+	h.server.ServeHTTP(rec, r)
+	var doc map[string]any
+	if err := json.Unmarshal(rec.body.Bytes(), &doc); err != nil {
+		h.writeError(w, r, fmt.Errorf("scim: service provider config: %w", err))
+		return
+	}
+	if f, ok := doc["filter"].(map[string]any); ok {
+		f["maxLength"], f["maxDepth"], f["maxComparisons"] = MaxFilterBytes, MaxFilterDepth, MaxFilterTerms
+	}
+	if p, ok := doc["patch"].(map[string]any); ok {
+		p["maxOperations"] = MaxPatchOperations
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		h.writeError(w, r, fmt.Errorf("scim: service provider config: %w", err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	_, _ = w.Write(raw)
+}
+
+// bufferWriter collects a response in memory.
+type bufferWriter struct {
+	header http.Header
+	body   bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header         { return b.header }
+func (b *bufferWriter) WriteHeader(int)             {}
+func (b *bufferWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
+
+// listFilter checks, parses and converts the filter of a listing and takes
+// it out of the query, so that elimity's own filter handling (which knows
+// neither the limits nor meta.created) never runs.
+func (h *Handler) listFilter(rt route, r *http.Request) (*store.Filter, error) {
+	q := r.URL.Query()
+	raw := strings.TrimSpace(q.Get("filter"))
+	if !q.Has("filter") {
+		return nil, nil
+	}
+	q.Del("filter")
+	r.URL.RawQuery = q.Encode()
+	if raw == "" {
+		return nil, nil
+	}
+	rs := h.users
+	if rt.endpoint == "Groups" {
+		rs = h.groups
+	}
+	return parseFilter(rs, raw)
+}
+
+// baseURL is the absolute URL of the SCIM base (".../scim/v2") as the
+// client addressed it; a TLS-terminating proxy in front says https in
+// X-Forwarded-Proto.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + mountPrefix + "/v2"
+}
+
+// resourceWriter makes elimity's relative meta.location ("Users/{id}")
+// absolute and adds the Location header to a 201, as RFC 7644 §3.3 asks.
+// elimity writes each response body with a single Write.
+type resourceWriter struct {
+	http.ResponseWriter
+	base  string
+	state *requestState
+}
+
+func (rw *resourceWriter) WriteHeader(status int) {
+	if status == http.StatusCreated && rw.state.createdID != "" {
+		rw.Header().Set("Location", rw.base+"/"+rw.state.createdID)
+	}
+	rw.ResponseWriter.WriteHeader(status)
+}
+
+func (rw *resourceWriter) Write(b []byte) (int, error) {
+	for _, ep := range [...]string{"Users/", "Groups/"} {
+		b = bytes.ReplaceAll(b, []byte(`"location":"`+ep), []byte(`"location":"`+rw.base+"/"+ep))
+	}
+	return rw.ResponseWriter.Write(b)
 }
 
 // authenticate resolves the bearer token; failures are 401 SCIM errors.
@@ -192,10 +327,15 @@ func readLimited(body io.Reader) ([]byte, error) {
 	return b, nil
 }
 
-// writeError writes err, which is always a ScimError here.
+// writeError writes err, a ScimError or a methodNotAllowed.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var se scimerrors.ScimError
-	if !errors.As(err, &se) {
+	var mna methodNotAllowed
+	switch {
+	case errors.As(err, &mna):
+		w.Header().Set("Allow", strings.Join(mna.allowed, ", "))
+		se = mna.scimError()
+	case !errors.As(err, &se):
 		se = scimerrors.ScimErrorInternal
 		_ = h.fault(r, err)
 	}
@@ -211,16 +351,18 @@ func requestID(r *http.Request) string { return r.Header.Get("X-Request-Id") }
 // routeTemplate names the route without ids (which may be personal data in
 // other resources and are noise in logs).
 func routeTemplate(path string) string {
-	p := strings.TrimPrefix(strings.TrimPrefix(path, "/v2"), "/")
-	name, rest, hasID := strings.Cut(p, "/")
-	switch name {
-	case "Users", "Groups", "Schemas", "ResourceTypes":
-		if hasID && rest != "" {
-			return "/scim/v2/" + name + "/{id}"
+	p := strings.Trim(path, "/")
+	if len(p) >= 2 && strings.EqualFold(p[:2], "v2") && (len(p) == 2 || p[2] == '/') {
+		p = strings.TrimLeft(p[2:], "/")
+	}
+	name, id, _ := strings.Cut(p, "/")
+	for _, ep := range endpoints {
+		if strings.EqualFold(name, ep.name) {
+			if id != "" {
+				return "/scim/v2/" + ep.name + "/{id}"
+			}
+			return "/scim/v2/" + ep.name
 		}
-		return "/scim/v2/" + name
-	case "ServiceProviderConfig":
-		return "/scim/v2/" + name
 	}
 	return "/scim/v2/{unknown}"
 }

@@ -3,6 +3,8 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -185,6 +187,9 @@ func normalizePatch(rs resourceSchema, body []byte) ([]byte, error) {
 	if !ok {
 		return nil, invalidValue("Operations must be an array")
 	}
+	if len(ops) > MaxPatchOperations {
+		return nil, invalidValue(fmt.Sprintf("A PATCH may hold at most %d operations.", MaxPatchOperations))
+	}
 	var out []any
 	for _, raw := range ops {
 		op, ok := raw.(map[string]any)
@@ -206,10 +211,18 @@ func normalizePatch(rs resourceSchema, body []byte) ([]byte, error) {
 // off from a path-less value (clearing the manager).
 func normalizeOp(rs resourceSchema, op map[string]any) ([]any, error) {
 	opKey, opVal := field(op, "op")
-	_, pathVal := field(op, "path")
+	pathKey, pathVal := field(op, "path")
 	valueKey, value := field(op, "value")
 	name, _ := opVal.(string)
 	path, _ := pathVal.(string)
+	if path != "" {
+		prepared, err := preparePath(path)
+		if err != nil {
+			return nil, err
+		}
+		path = prepared
+		op[pathKey] = path
+	}
 	if strings.EqualFold(name, "remove") && path == "" {
 		// RFC 7644 §3.5.2.2; elimity would report this as invalidValue.
 		return nil, badRequest(scimerrors.ScimTypeNoTarget, "remove requires a path")
@@ -234,6 +247,9 @@ func normalizeOp(rs resourceSchema, op map[string]any) ([]any, error) {
 	}
 	var extra []any
 	for k, v := range obj {
+		if _, err := preparePath(k); err != nil {
+			return nil, err
+		}
 		if strings.EqualFold(k, managerPath) {
 			if s, ok := v.(string); ok {
 				if s == "" {
@@ -250,6 +266,17 @@ func normalizeOp(rs resourceSchema, op map[string]any) ([]any, error) {
 		}
 	}
 	return extra, nil
+}
+
+// preparePath applies the filter limits and leniencies to a PATCH path;
+// a path over the limits is an invalidPath.
+func preparePath(path string) (string, error) {
+	prepared, err := prepareFilter(path)
+	var se scimerrors.ScimError
+	if errors.As(err, &se) {
+		return "", invalidPath(se.Detail)
+	}
+	return prepared, err
 }
 
 // checkPathValue rejects unknown sub-attributes in the value of a plain

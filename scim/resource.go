@@ -56,21 +56,15 @@ func resource(id string, doc map[string]any, created, updated time.Time) elimity
 	}
 }
 
-// listQuery converts elimity's list parameters. SCIM's count=0 asks for the
-// total only, which the store spells as a negative count.
-func listQuery(rs resourceSchema, params elimity.ListRequestParams) (store.ListQuery, error) {
-	q := store.ListQuery{StartIndex: params.StartIndex, Count: params.Count}
+// listQuery converts elimity's list parameters, with the filter that
+// ServeHTTP parsed. SCIM's count=0 asks for the total only, which the store
+// spells as a negative count.
+func listQuery(r *http.Request, params elimity.ListRequestParams) store.ListQuery {
+	q := store.ListQuery{StartIndex: params.StartIndex, Count: params.Count, Filter: state(r.Context()).filter}
 	if params.Count == 0 {
 		q.Count = -1
 	}
-	if params.FilterValidator != nil {
-		f, err := storeFilter(rs, params.FilterValidator.GetFilter())
-		if err != nil {
-			return q, err
-		}
-		q.Filter = f
-	}
-	return q, nil
+	return q
 }
 
 // listError maps a listing error: a filter the store cannot evaluate is the

@@ -85,6 +85,8 @@ type response struct {
 	contentType string
 	body        map[string]any
 	raw         []byte
+	allow       string
+	location    string
 }
 
 func (e *env) do(method, path, body string) response {
@@ -94,11 +96,22 @@ func (e *env) do(method, path, body string) response {
 
 func (e *env) doWith(method, path, body, token string) response {
 	e.t.Helper()
+	return e.request(method, e.url+path, body, token)
+}
+
+// doURL sends a body-less request to an absolute URL.
+func (e *env) doURL(method, url string) response {
+	e.t.Helper()
+	return e.request(method, url, "", e.token)
+}
+
+func (e *env) request(method, url, body, token string) response {
+	e.t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, e.url+path, rd)
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -117,10 +130,11 @@ func (e *env) doWith(method, path, body, token string) response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	out := response{status: res.StatusCode, contentType: res.Header.Get("Content-Type"), raw: raw}
+	out := response{status: res.StatusCode, contentType: res.Header.Get("Content-Type"), raw: raw,
+		allow: res.Header.Get("Allow"), location: res.Header.Get("Location")}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out.body); err != nil {
-			e.t.Fatalf("%s %s: body is not JSON: %s", method, path, raw)
+			e.t.Fatalf("%s %s: body is not JSON: %s", method, url, raw)
 		}
 	}
 	return out

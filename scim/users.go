@@ -77,11 +77,7 @@ func (uh userHandler) Get(r *http.Request, id string) (elimity.Resource, error) 
 }
 
 func (uh userHandler) GetAll(r *http.Request, params elimity.ListRequestParams) (elimity.Page, error) {
-	q, err := listQuery(uh.h.users, params)
-	if err != nil {
-		return elimity.Page{}, err
-	}
-	page, err := tenant(r.Context()).ListUsers(r.Context(), q)
+	page, err := tenant(r.Context()).ListUsers(r.Context(), listQuery(r, params))
 	if err != nil {
 		return elimity.Page{}, uh.h.listError(r, err)
 	}
@@ -114,8 +110,9 @@ func (uh userHandler) Delete(r *http.Request, id string) error {
 }
 
 // Patch applies the operations to the stored document inside the store's
-// update transaction; a failing operation stores nothing. The user is
-// returned (200), as Microsoft's examples show.
+// update transaction; a failing operation stores nothing. It answers 204
+// unless the request asks for attributes (RFC 7644 §3.5.2), as Microsoft's
+// reference service does for every resource.
 func (uh userHandler) Patch(r *http.Request, id string, ops []elimity.PatchOperation) (elimity.Resource, error) {
 	u, err := tenant(r.Context()).UpdateUser(r.Context(), id, func(old store.User) (store.User, error) {
 		doc, err := decodeDoc(old.Attributes)
@@ -129,5 +126,8 @@ func (uh userHandler) Patch(r *http.Request, id string, ops []elimity.PatchOpera
 		}
 		return withUserDoc(old, doc)
 	})
+	if err == nil && !wantsAttributes(r) {
+		return elimity.Resource{}, nil // elimity answers 204
+	}
 	return uh.respond(r, u, err, id)
 }

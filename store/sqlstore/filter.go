@@ -107,10 +107,43 @@ var (
 	urnName  = regexp.MustCompile(`^urn:[A-Za-z0-9._:-]+$`)
 )
 
+// Bounds on the filters compiled to SQL: every node adds at most a few
+// levels to the SQL expression, so these keep it far below SQLite's depth
+// limit (1000) and PostgreSQL's stack limit, whoever builds the filter. The
+// SCIM layer's own limits are stricter.
+const (
+	maxFilterNodes = 512
+	maxFilterDepth = 128
+)
+
+// checkFilterSize refuses a filter past the bounds without recursing
+// deeper than maxFilterDepth.
+func checkFilterSize(f *store.Filter) error {
+	nodes := 0
+	var fits func(f *store.Filter, depth int) bool
+	fits = func(f *store.Filter, depth int) bool {
+		if f == nil {
+			return true
+		}
+		nodes++
+		if nodes > maxFilterNodes || depth > maxFilterDepth {
+			return false
+		}
+		return fits(f.Left, depth+1) && fits(f.Right, depth+1)
+	}
+	if !fits(f, 1) {
+		return store.Invalid("filter", "more than %d terms or nested deeper than %d", maxFilterNodes, maxFilterDepth)
+	}
+	return nil
+}
+
 // compileFilter returns a condition on res (alias res.alias) and its args.
 func compileFilter(d dialect, res *resource, f *store.Filter) (string, []any, error) {
 	if f == nil {
 		return "1 = 1", nil, nil
+	}
+	if err := checkFilterSize(f); err != nil {
+		return "", nil, err
 	}
 	c := &compiler{d: d, res: res}
 	where, err := c.expr(f, scope{cols: res.columns, doc: res.alias + ".attributes", top: true})

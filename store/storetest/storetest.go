@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UserFilters", testUserFilters},
 		{"GroupFilters", testGroupFilters},
 		{"InvalidFilters", testInvalidFilters},
+		{"FilterSize", testFilterSize},
 		{"Pagination", testPagination},
 		{"Groups", testGroups},
 		{"Memberships", testMemberships},
