@@ -98,6 +98,9 @@ func (gh groupHandler) Create(r *http.Request, attrs elimity.ResourceAttributes)
 	if err == nil {
 		g, err = tenant(r.Context()).CreateGroup(r.Context(), g, members)
 	}
+	if err == nil {
+		created(r, "Groups", g.ID)
+	}
 	return gh.respond(r, g, err, "")
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	elimity "github.com/elimity-com/scim"
@@ -54,6 +55,11 @@ func resource(id string, doc map[string]any, created, updated time.Time) elimity
 		Attributes: doc,
 		Meta:       elimity.Meta{Created: &created, LastModified: &updated},
 	}
+}
+
+// created records the resource a POST created, for the Location header.
+func created(r *http.Request, endpoint, id string) {
+	state(r.Context()).createdID = endpoint + "/" + url.PathEscape(id)
 }
 
 // listQuery converts elimity's list parameters, with the filter that

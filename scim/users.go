@@ -68,6 +68,9 @@ func (uh userHandler) Create(r *http.Request, attrs elimity.ResourceAttributes) 
 	if err == nil {
 		u, err = tenant(r.Context()).CreateUser(r.Context(), u)
 	}
+	if err == nil {
+		created(r, "Users", u.ID)
+	}
 	return uh.respond(r, u, err, "")
 }
 
