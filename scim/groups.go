@@ -153,7 +153,7 @@ func (gh groupHandler) Delete(r *http.Request, id string) error {
 // group's own attributes, and hands both to the store as one patch: Entra
 // sends a rename together with member changes, and a bad member must leave
 // the rename unstored too. It answers 204 as Microsoft's provisioning
-// documentation asks for group PATCHes.
+// documentation asks for group PATCHes, unless attributes are asked for.
 func (gh groupHandler) Patch(r *http.Request, id string, ops []elimity.PatchOperation) (elimity.Resource, error) {
 	var delta memberDelta
 	var docOps []elimity.PatchOperation
@@ -183,10 +183,11 @@ func (gh groupHandler) Patch(r *http.Request, id string, ops []elimity.PatchOper
 	}
 	// Called even for a patch that changes nothing, so that an unknown group
 	// is still a 404.
-	if _, _, _, err := tenant(r.Context()).PatchGroup(r.Context(), id, p); err != nil {
-		return elimity.Resource{}, gh.h.storeError(r, err, id)
+	g, _, _, err := tenant(r.Context()).PatchGroup(r.Context(), id, p)
+	if err == nil && !wantsAttributes(r) {
+		return elimity.Resource{}, nil // elimity answers 204
 	}
-	return elimity.Resource{}, nil
+	return gh.respond(r, g, err, id)
 }
 
 // memberDelta accumulates the membership operations of one PATCH. Adds are

@@ -54,6 +54,15 @@ func TestPatchAnswers204UnlessAttributesAsked(t *testing.T) {
 	if r.str("displayName") != "Kari N" || r.get("emails") != nil || r.str("id") != id {
 		t.Errorf("PATCH with attributes: %s", r.raw)
 	}
+	gid := e.do(http.MethodPost, "/Groups", `{"displayName": "Lærere"}`).must(t, http.StatusCreated).str("id")
+	patch := patchOp(`{"op": "Add", "path": "members", "value": [{"value": "` + id + `"}]}`)
+	if r := e.do(http.MethodPatch, "/Groups/"+gid, patch); r.status != http.StatusNoContent {
+		t.Errorf("group PATCH: %d %s", r.status, r.raw)
+	}
+	g := e.do(http.MethodPatch, "/Groups/"+gid+"?attributes=members", patch).must(t, http.StatusOK)
+	if g.str("members.0.value") != id || g.get("displayName") != nil {
+		t.Errorf("group PATCH with attributes: %s", g.raw)
+	}
 	r = e.do(http.MethodPatch, "/Users/"+id+"?excludedAttributes=emails", patchOp(`{"op": "Replace", "path": "nickName", "value": "K"}`)).must(t, http.StatusOK)
 	if r.str("nickName") != "K" || r.get("emails") != nil {
 		t.Errorf("PATCH with excludedAttributes: %s", r.raw)

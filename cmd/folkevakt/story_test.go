@@ -202,13 +202,13 @@ func TestStoryProvisionGrantLookupRevoke(t *testing.T) {
 	code, b = call(t, "PATCH", srv.base+"/scim/v2/Users/"+user.ID, scimH, map[string]any{
 		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 		"Operations": []map[string]any{{"op": "Replace", "path": "active", "value": "False"}}})
-	must(200, code, b, "SCIM deactivate")
+	must(204, code, b, "SCIM deactivate")
 	code, b = lookup(asEmployee, personURL)
 	must(401, code, b, "lookup by a deactivated user")
 	code, b = call(t, "PATCH", srv.base+"/scim/v2/Users/"+user.ID, scimH, map[string]any{
 		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 		"Operations": []map[string]any{{"op": "Replace", "path": "active", "value": true}}})
-	must(200, code, b, "SCIM reactivate")
+	must(204, code, b, "SCIM reactivate")
 	code, b = lookup(asEmployee, personURL)
 	must(200, code, b, "lookup after reactivation")
 
