@@ -11,9 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/auth"
-	"folkevakt/gateway/freg"
-	"folkevakt/policy"
 	"folkevakt/store"
 )
 
@@ -37,8 +36,8 @@ const (
 	keyDecision = "folkevakt.decision"
 )
 
-// exchange is one gateway request on its way through authentication, policy,
-// upstream, reduction and audit.
+// exchange is one gateway request on its way through authentication to
+// the access service, which decides, fetches, reduces and audits.
 type exchange struct {
 	s       *Server
 	c       *gin.Context
@@ -46,22 +45,20 @@ type exchange struct {
 	purpose string
 	path    string // request path for the error body (identity numbers redacted)
 
-	principal auth.Principal
-	orgID     string // "" until the organisation is known
-	role      store.Role
-	area      store.ServiceArea
-	allowed   bool // the policy allowed the request
-
-	rec store.AuditRecord // the audit record, completed in finish
+	caller access.Caller
+	// persons are the identity numbers the path names, for the audit record
+	// of a request refused before it reaches the service.
+	persons []string
+	// audited says that the access service has audited the request.
+	audited bool
 }
 
-// handler does the route-specific part: parse input, authorise (x.authorize),
-// call the upstream and reduce. It returns the body to send with 200, or an
-// *apiError or an upstream error.
+// handler does the route-specific part: parse the input and call the
+// access service (through x.read). It returns the body to send with 200 or
+// an error.
 type handler func(x *exchange) (any, error)
 
-// handle wraps a route handler with authentication, the role checks, audit
-// and the answer.
+// handle wraps a route handler with authentication and the answer.
 func (s *Server) handle(purpose string, h handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		x := s.newExchange(c, purpose)
@@ -74,26 +71,31 @@ func (s *Server) handle(purpose string, h handler) gin.HandlerFunc {
 	}
 }
 
-// newExchange starts the audit record of a request.
+// newExchange starts a request.
 func (s *Server) newExchange(c *gin.Context, purpose string) *exchange {
 	x := &exchange{s: s, c: c, ctx: c.Request.Context(), purpose: purpose, path: c.Request.URL.Path}
-	x.rec = store.AuditRecord{
-		Time:      s.now(),
+	x.caller = access.Caller{
 		RequestID: RequestID(x.ctx),
-		RoleID:    c.Param("rolleId"),
-		Purpose:   purpose,
 		Action:    c.Request.Method + " " + c.FullPath(),
+		Role:      store.Role{ID: c.Param("rolleId")},
 	}
 	if id := c.Param("id"); id != "" {
 		// The person segment is redacted whatever its shape: a mistyped
-		// number is still personal data. The audit record names the person
-		// even when the request is refused before the lookup, so that a
-		// person's audit trail shows every attempt.
+		// number is still personal data. A refused request still names the
+		// person in its audit record, so that a person's audit trail shows
+		// every attempt.
 		x.path = strings.Replace(x.path, "/personer/"+id, "/personer/[redacted]", 1)
-		x.rec.Persons = []string{id}
+		x.persons = []string{id}
 	}
-	c.Set(keyRoleID, x.rec.RoleID)
+	c.Set(keyRoleID, x.caller.Role.ID)
 	return x
+}
+
+// read marks the request as handed to the access service, which audits it
+// whatever the outcome; call it right before the service call.
+func (x *exchange) read() (context.Context, access.Caller) {
+	x.audited = true
+	return x.ctx, x.caller
 }
 
 // identify authenticates the caller and finds the role in the caller's
@@ -101,16 +103,17 @@ func (s *Server) newExchange(c *gin.Context, purpose string) *exchange {
 // (employees).
 func (x *exchange) identify() error {
 	r := x.c.Request
+	roleID := x.caller.Role.ID
 	bearer, hasBearer := bearerToken(r.Header.Get("Authorization"))
 	if _, machine := r.Header[http.CanonicalHeaderKey(headerIntegrasjonID)]; machine {
-		x.rec.SubjectKind = store.SubjectIntegration
+		x.caller.SubjectKind = store.SubjectIntegration
 		integrationID := r.Header.Get(headerIntegrasjonID)
-		x.rec.SubjectID = integrationID
+		x.caller.SubjectID = integrationID
 		password := r.Header.Get(headerIntegrasjonPassord)
 		if password == "" || !hasBearer {
 			x.attributeIntegration(integrationID)
-			return &apiError{status: http.StatusUnauthorized, code: codeUnauthenticated,
-				message: "machine callers need IntegrasjonId, IntegrasjonPassord and a Maskinporten bearer token"}
+			return &access.Error{Reason: access.ReasonUnauthenticated,
+				Message: "machine callers need IntegrasjonId, IntegrasjonPassord and a Maskinporten bearer token"}
 		}
 		key := machineKey(integrationID, password, bearer)
 		p, ok := x.s.machines.get(key)
@@ -123,60 +126,55 @@ func (x *exchange) identify() error {
 			x.s.machines.put(key, p)
 		}
 		x.setPrincipal(p)
-		role, area, ok := x.s.policy.Role(p.OrgID, x.rec.RoleID)
+		role, area, ok := x.s.policy.Role(p.OrgID, roleID)
 		if !ok {
-			return forbidden(policy.ReasonUnknownRole, "no such role for this integration")
+			return &access.Error{Reason: access.ReasonUnknownRole, Message: "no such role for this integration"}
 		}
-		x.role, x.area = role, area
-		x.rec.ServiceArea, x.rec.LegalBasis = area.ID, area.LegalBasis
+		x.caller.Role, x.caller.Area = role, area
 		return nil
 	}
-	x.rec.SubjectKind = store.SubjectUser
-	missing := &apiError{status: http.StatusUnauthorized, code: codeUnauthenticated, message: "missing bearer token"}
-	orgID, err := x.s.store.ResolveRoleOrg(x.ctx, x.rec.RoleID)
+	x.caller.SubjectKind = store.SubjectUser
+	missing := &access.Error{Reason: access.ReasonUnauthenticated, Message: "missing bearer token"}
+	orgID, err := x.s.store.ResolveRoleOrg(x.ctx, roleID)
 	switch {
 	case errors.Is(err, store.ErrNotFound) && !hasBearer:
 		return missing
 	case errors.Is(err, store.ErrNotFound):
 		// No organisation to chain a record to; counted, not audited.
-		return forbidden(policy.ReasonUnknownRole, "no such role")
+		return &access.Error{Reason: access.ReasonUnknownRole, Message: "no such role"}
 	case err != nil:
 		return x.internal(err, "resolve role")
 	}
 	// From here on the attempt is audited in the role's organisation.
-	x.orgID = orgID
+	x.caller.OrgID = orgID
 	if !hasBearer {
 		return missing
 	}
-	role, area, ok := x.s.policy.Role(orgID, x.rec.RoleID)
+	role, area, ok := x.s.policy.Role(orgID, roleID)
 	if !ok {
-		return forbidden(policy.ReasonUnknownRole, "no such role")
+		return &access.Error{Reason: access.ReasonUnknownRole, Message: "no such role"}
 	}
-	x.role, x.area = role, area
-	x.rec.ServiceArea, x.rec.LegalBasis = area.ID, area.LegalBasis
+	x.caller.Role, x.caller.Area = role, area
 	p, err := x.s.auth.Employee(x.ctx, orgID, bearer)
 	if errors.Is(err, auth.ErrUnknownUser) {
 		// A valid token of someone who is no user of the role's organisation
 		// (an employee of another organisation trying its role): answered
 		// exactly like a role that does not exist, audited where it was tried.
-		e := forbidden(policy.ReasonUnknownRole, "no such role")
-		e.auditReason = "unknown-user"
-		return e
+		return &access.Error{Reason: access.ReasonUnknownRole, Message: "no such role", AuditReason: "unknown-user"}
 	}
 	if err != nil {
 		return x.authError(err)
 	}
 	x.setPrincipal(p)
 	if role.Usage == store.UsageM2M {
-		return forbidden(codeRoleM2MOnly, "this role is for machine callers only")
+		return &access.Error{Reason: access.ReasonRoleM2MOnly, Message: "this role is for machine callers only"}
 	}
 	return nil
 }
 
 func (x *exchange) setPrincipal(p auth.Principal) {
-	x.principal = p
-	x.orgID = p.OrgID
-	x.rec.SubjectKind, x.rec.SubjectID, x.rec.SubjectName = p.Kind, p.SubjectID, p.Name
+	x.caller.OrgID = p.OrgID
+	x.caller.SubjectKind, x.caller.SubjectID, x.caller.SubjectName = p.Kind, p.SubjectID, p.Name
 }
 
 // attributeIntegration finds the organisation of a machine caller whose
@@ -186,8 +184,8 @@ func (x *exchange) attributeIntegration(id string) {
 		return
 	}
 	if i, err := x.s.store.ResolveIntegration(x.ctx, id); err == nil {
-		x.orgID = i.OrgID
-		x.rec.SubjectName = i.Name
+		x.caller.OrgID = i.OrgID
+		x.caller.SubjectName = i.Name
 	}
 }
 
@@ -199,153 +197,55 @@ func (x *exchange) authError(err error) error {
 		if errors.As(err, &te) {
 			retry = te.RetryAfter
 		}
-		return &apiError{status: http.StatusTooManyRequests, code: codeThrottled, message: "too many failed attempts, retry later", retryAfter: retry}
+		return &access.Error{Reason: access.ReasonThrottled, Message: "too many failed attempts, retry later", RetryAfter: retry}
 	case errors.Is(err, auth.ErrUnauthenticated):
 		// The reason is safe to show by auth's contract ("expired token").
-		return &apiError{status: http.StatusUnauthorized, code: codeUnauthenticated, message: strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": ")}
+		return &access.Error{Reason: access.ReasonUnauthenticated, Message: strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": ")}
 	default:
 		return x.internal(err, "authenticate")
 	}
 }
 
-// authorize asks the policy whether the caller may read elements for the
-// route's purpose in the role; parts are the request's `part` values (for
-// messages only), and basisDefault says that no part was given, so that the
-// elements include person-basis by FREG's default.
-func (x *exchange) authorize(elements, parts []string, basisDefault bool) error {
-	x.rec.Elements = elements
-	d := x.s.policy.Decide(x.orgID, policy.Query{
-		Subject:  policy.Subject{Kind: x.principal.Kind, ID: x.principal.SubjectID},
-		RoleID:   x.rec.RoleID,
-		Purpose:  x.purpose,
-		Elements: elements,
-	})
-	if d.Allowed {
-		x.allowed = true
-		return nil
-	}
-	switch d.Reason {
-	case policy.ReasonUnknownRole:
-		return forbidden(d.Reason, "no such role")
-	case policy.ReasonNotGranted:
-		return forbidden(d.Reason, "the caller does not hold this role")
-	case policy.ReasonPurpose:
-		return forbidden(d.Reason, "the role does not allow the purpose "+x.purpose)
-	case policy.ReasonElement, policy.ReasonConfidential:
-		if basisDefault && isPersonBasis(d.Detail) {
-			return forbidden(codePersonBasis, "no part given and the role does not cover all of person-basis")
-		}
-		msg := "element " + d.Detail + " is not in the role"
-		if p := partOf(parts, d.Detail); p != "" && p != d.Detail {
-			msg = "part " + p + " is not within the role (element " + d.Detail + ")"
-		} else if p == "" && !isPart(parts, d.Detail) {
-			msg = "the search criteria need element " + d.Detail + ", which is not in the role"
-		}
-		if d.Reason == policy.ReasonConfidential {
-			msg += ": the tjenesteområde does not allow confidential data"
-		}
-		return forbidden(d.Reason, msg)
-	default:
-		return x.internal(errors.New("policy evaluation failed"), "decide")
-	}
-}
-
-// finish audits the request and sends the answer. The audit record is
-// durable before a byte of the answer leaves; if it cannot be written, the
-// caller gets 503 and no data.
+// finish sends the answer. A request the access service did not see (its
+// authentication or input was refused first) is audited here through the
+// service; the service audits everything else before it returns.
 func (x *exchange) finish(body any, err error) {
-	var ae *apiError
-	if err != nil && !errors.As(err, &ae) {
-		var kind string
-		ae, kind = upstreamError(err)
-		if kind != "" {
-			x.s.m.upstreamErrors.WithLabelValues(kind).Inc()
-		}
-		if ae.status >= 500 {
-			x.s.log.Error("upstream call failed", "request_id", x.rec.RequestID, "route", x.c.FullPath(), "kind", kind, "err", freg.RedactIdentityNumbers(err.Error()))
-		}
-		if errors.Is(err, freg.ErrInvalid) {
-			ae.message = freg.RedactIdentityNumbers(strings.TrimPrefix(err.Error(), freg.ErrInvalid.Error()+": "))
-		}
-	}
 	var payload []byte
-	status := http.StatusOK
-	if ae == nil {
+	if err == nil {
 		if b, ok := body.(rawBody); ok {
 			payload = b
 		} else {
 			var merr error
 			if payload, merr = json.Marshal(body); merr != nil {
-				ae = x.internal(merr, "encode response")
+				err = x.internal(merr, "encode response")
 			}
 		}
 	}
-	if ae != nil {
-		status = ae.status
-		x.rec.Reason = ae.code
-		if ae.auditReason != "" {
-			x.rec.Reason = ae.auditReason
+	if err != nil {
+		e, _ := access.AsError(err)
+		if !x.audited {
+			e = x.s.access.Refuse(x.ctx, x.caller, x.purpose, x.persons, e)
 		}
-		payload = nil
-		// Nothing of a refused or failed request names elements it returned.
-		x.rec.GradedRevealed = false
-	}
-	x.rec.Status = status
-	x.rec.Decision = store.DecisionDeny
-	if x.allowed && status != http.StatusBadRequest {
-		x.rec.Decision = store.DecisionAllow
-	}
-	if x.rec.Decision == store.DecisionDeny && x.rec.Reason == "" {
-		x.rec.Reason = codeInvalid
-	}
-	if !x.allowed {
-		x.rec.Elements = nil
-	}
-	x.c.Set(keyDecision, x.rec.Decision)
-	reason := x.rec.Reason
-	if reason == "" {
-		reason = "ok"
-	}
-	x.s.m.decisions.WithLabelValues(x.rec.Decision, reason).Inc()
-
-	if x.orgID == "" {
-		x.s.m.unattributed.WithLabelValues(reason).Inc()
-	} else {
-		x.rec.OrgID = x.orgID
-		// The record outlives a client that gave up: data may have been read.
-		if _, werr := x.s.audit.Write(context.WithoutCancel(x.ctx), x.rec); werr != nil {
-			x.s.m.auditFailures.Inc()
-			ae = &apiError{status: http.StatusServiceUnavailable, code: codeAudit, message: "the request could not be audited and was not answered"}
-			status = ae.status
-			x.s.log.Error("audit write failed", "request_id", x.rec.RequestID, "route", x.c.FullPath(), "err", werr)
-		}
-	}
-	if ae != nil {
-		x.writeError(ae)
+		x.c.Set(keyDecision, store.DecisionDeny)
+		x.writeError(e)
 		return
 	}
-	x.c.Data(status, "application/json", payload)
+	x.c.Set(keyDecision, store.DecisionAllow)
+	x.c.Data(http.StatusOK, "application/json", payload)
 }
 
 // writeError sends the Fiks error body.
-func (x *exchange) writeError(ae *apiError) {
-	b := errorBody(ae, x.path, x.s.now())
-	if ae.status == http.StatusTooManyRequests {
-		x.c.Header("Retry-After", retryAfterSeconds(ae.retryAfter))
+func (x *exchange) writeError(e *access.Error) {
+	b := writeFiks(x.c, e, x.path, x.s.now())
+	if e.Status() >= 500 {
+		x.s.log.Warn("request failed", "request_id", x.caller.RequestID, "route", x.c.FullPath(), "status", e.Status(), "error_id", b.ErrorID, "code", e.Reason)
 	}
-	if ae.status == http.StatusUnauthorized {
-		x.c.Header("WWW-Authenticate", `Bearer realm="folkevakt"`)
-	}
-	if ae.status >= 500 {
-		x.s.log.Warn("request failed", "request_id", x.rec.RequestID, "route", x.c.FullPath(), "status", ae.status, "error_id", b.ErrorID, "code", ae.code)
-	}
-	x.c.JSON(ae.status, b)
 }
 
 // internal logs err once and returns the generic 500.
-func (x *exchange) internal(err error, op string) *apiError {
-	x.s.log.Error("internal error", "request_id", x.rec.RequestID, "route", x.c.FullPath(), "op", op, "err", err)
-	return &apiError{status: http.StatusInternalServerError, code: codeInternal, message: "internal error"}
+func (x *exchange) internal(err error, op string) *access.Error {
+	x.s.log.Error("internal error", "request_id", x.caller.RequestID, "route", x.c.FullPath(), "op", op, "err", err)
+	return &access.Error{Reason: access.ReasonInternal, Message: "internal error"}
 }
 
 func bearerToken(h string) (string, bool) {
@@ -363,30 +263,6 @@ func remoteIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-func isPersonBasis(el string) bool {
-	e, ok := freg.LookupElement(el)
-	return ok && e.Part == freg.PartPersonBasis
-}
-
-// partOf returns the requested part that brought in element el.
-func partOf(parts []string, el string) string {
-	for _, p := range parts {
-		if p == el {
-			return p
-		}
-		for _, e := range freg.PartElements(p) {
-			if e == el {
-				return p
-			}
-		}
-	}
-	return ""
-}
-
-func isPart(parts []string, el string) bool {
-	return el == "identifikasjonsnummer" || partOf(parts, el) != ""
 }
 
 // accessLogAttrs are the gateway's additions to the access line.

@@ -2,15 +2,12 @@ package gateway
 
 import (
 	"context"
-	"net/http"
-	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"folkevakt/gateway/freg"
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/lists"
-	"folkevakt/gateway/reduce"
 	"folkevakt/store"
 )
 
@@ -30,8 +27,7 @@ func (s *Server) EnableLists(ctx context.Context, o ListsOptions) error {
 	svc, err := lists.New(lists.Options{
 		Store:     s.store,
 		Upstream:  s.upstream,
-		Reduce:    reduceForList,
-		Audit:     s.writeAudit,
+		Access:    s.access,
 		DataDir:   o.DataDir,
 		Logger:    s.log,
 		Workers:   o.Workers,
@@ -54,61 +50,29 @@ func (s *Server) EnableLists(ctx context.Context, o ListsOptions) error {
 	return nil
 }
 
-// reduceForList applies the role's rules to one row of a list: its elements
-// (current values only) and its graded-address rule.
-func reduceForList(p *freg.Person, role store.Role, area store.ServiceArea, showGraded bool) *freg.Person {
-	sel := freg.Selection{}
-	for _, el := range role.Elements {
-		if el != freg.ElementHistorikk {
-			sel.Elements = append(sel.Elements, el)
-		}
-	}
-	slices.Sort(sel.Elements)
-	out, _ := reduce.Person(p, rulesFor(role, area, sel, showGraded))
-	return out
-}
-
-// writeAudit is the lists' path into the group-commit audit writer.
-func (s *Server) writeAudit(ctx context.Context, rec store.AuditRecord) error {
-	_, err := s.audit.Write(context.WithoutCancel(ctx), rec)
-	return err
-}
-
-// authorizeList authenticates the caller and checks that it holds the
-// path's role for purpose (oppvekst passes ""; it needs the role's search
-// purpose). A refusal is answered and audited here like any gateway
-// request; on success the list handler writes the request's audit record.
+// authorizeList authenticates the caller in the path's role and, for a
+// purpose, has the access service check it. A refusal is answered and
+// audited here like any gateway request.
 func (s *Server) authorizeList(c *gin.Context, purpose string) (lists.Caller, bool) {
-	if purpose == "" {
-		purpose = store.PurposeSearch
-	}
 	x := s.newExchange(c, purpose)
+	if purpose == "" {
+		x.purpose = store.PurposeSearch // oppvekst reads as a search
+	}
 	if err := x.identify(); err != nil {
 		x.finish(nil, err)
 		return lists.Caller{}, false
 	}
-	if err := x.authorize(nil, nil, false); err != nil {
-		x.finish(nil, err)
-		return lists.Caller{}, false
+	if purpose != "" {
+		if err := s.access.Check(x.ctx, x.caller, purpose); err != nil {
+			x.audited = true
+			x.finish(nil, err)
+			return lists.Caller{}, false
+		}
 	}
-	return lists.Caller{OrgID: x.orgID, SubjectKind: x.principal.Kind, SubjectID: x.principal.SubjectID,
-		SubjectName: x.principal.Name, RequestID: x.rec.RequestID, Role: x.role, Area: x.area}, true
+	return x.caller, true
 }
 
 // writeListError answers in the Fiks error body.
-func (s *Server) writeListError(c *gin.Context, status int, message string) {
-	code := codeInvalid
-	switch status {
-	case http.StatusNotFound:
-		code = codeNotFound
-	case http.StatusForbidden:
-		code = "forbidden"
-	case http.StatusConflict:
-		code = "conflict"
-	case http.StatusServiceUnavailable:
-		code = "busy"
-	case http.StatusInternalServerError:
-		code = codeInternal
-	}
-	c.JSON(status, errorBody(&apiError{status: status, code: code, message: message}, freg.RedactIdentityNumbers(c.Request.URL.Path), s.now()))
+func (s *Server) writeListError(c *gin.Context, e *access.Error) {
+	writeFiks(c, e, c.Request.URL.Path, s.now())
 }

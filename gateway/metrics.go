@@ -175,3 +175,17 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// serverMetrics is the access service's Observer.
+func (m *serverMetrics) Upstream(op string, took time.Duration, kind string) {
+	m.upstreamDuration.WithLabelValues(op).Observe(took.Seconds())
+	if kind != "" {
+		m.upstreamErrors.WithLabelValues(kind).Inc()
+	}
+}
+func (m *serverMetrics) Decision(decision, reason string) {
+	m.decisions.WithLabelValues(decision, reason).Inc()
+}
+func (m *serverMetrics) Unattributed(reason string) { m.unattributed.WithLabelValues(reason).Inc() }
+func (m *serverMetrics) AuditFailure()              { m.auditFailures.Inc() }
+func (m *serverMetrics) FeedUnknown(n int)          { m.feedUnknown.Add(float64(n)) }

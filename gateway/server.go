@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/adminapi"
 	"folkevakt/gateway/audit"
 	"folkevakt/gateway/freg"
@@ -60,6 +61,7 @@ type Server struct {
 	auth            Authenticator
 	machines        *machineCache
 	audit           *audit.Writer
+	access          *access.Service
 	lists           *lists.Service
 	m               *serverMetrics
 	now             func() time.Time
@@ -92,6 +94,10 @@ func New(o Options) *Server {
 		}
 	})
 	s.audit = audit.New(o.Store, audit.Options{MaxBatch: o.AuditBatch, Logger: o.Logger, OnBatch: s.m.auditBatch})
+	if o.Policy != nil {
+		s.access = access.New(access.Options{Store: o.Store, Policy: o.Policy, Upstream: o.Upstream, Audit: s.audit,
+			Logger: o.Logger, Observer: s.m, UpstreamTimeout: o.UpstreamTimeout, Now: o.Now})
+	}
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.Use(requestID(), accessLog(o.Logger, s.m), recovery(o.Logger))
@@ -122,6 +128,9 @@ func (s *Server) Close() {
 	}
 	s.audit.Close()
 }
+
+// Access returns the access service every read of FREG data goes through.
+func (s *Server) Access() *access.Service { return s.access }
 
 // Metrics returns the registry behind /metrics, for further collectors.
 func (s *Server) Metrics() prometheus.Registerer { return s.m.reg }
@@ -197,11 +206,11 @@ func (s *Server) unmatched(c *gin.Context) {
 	p := c.Request.URL.Path
 	switch {
 	case under(p, "/folkeregister"):
-		e := &apiError{status: http.StatusNotFound, code: codeNotFound, message: "no such resource"}
+		e := &access.Error{Reason: access.ReasonNotFound, Message: "no such resource"}
 		if c.Writer.Status() == http.StatusMethodNotAllowed {
-			e = &apiError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed, message: "method " + c.Request.Method + " is not allowed here"}
+			e = &access.Error{Reason: access.ReasonMethodNotAllowed, Message: "method " + c.Request.Method + " is not allowed here"}
 		}
-		c.JSON(e.status, errorBody(e, p, s.now()))
+		writeFiks(c, e, p, s.now())
 	case under(p, adminapi.Base):
 		adminapi.Unmatched(c)
 	}

@@ -218,11 +218,14 @@ func runList(ctx context.Context, dir string, up freg.Client, format string, fro
 	if err != nil {
 		return listRun{}, err
 	}
-	svc, err := New(Options{Store: st, Upstream: up, Reduce: testReducer, DataDir: dir, Workers: 1,
-		Audit: func(ctx context.Context, r store.AuditRecord) error {
-			_, err := st.AppendAudit(ctx, []store.AuditRecord{r})
-			return err
-		}})
+	acc, user, grant, err := newAccess(st, org.ID, up, recordingAudit{st: st}, nil)
+	if err != nil {
+		return listRun{}, err
+	}
+	if err := grant(role.ID); err != nil {
+		return listRun{}, err
+	}
+	svc, err := New(Options{Store: st, Upstream: up, Access: acc, DataDir: dir, Workers: 1})
 	if err != nil {
 		return listRun{}, err
 	}
@@ -230,7 +233,7 @@ func runList(ctx context.Context, dir string, up freg.Client, format string, fro
 		return listRun{}, err
 	}
 	defer svc.Close()
-	who := Caller{OrgID: org.ID, SubjectKind: store.SubjectUser, SubjectID: "u", Role: role, Area: area}
+	who := Caller{OrgID: org.ID, SubjectKind: store.SubjectUser, SubjectID: user, Role: role, Area: area}
 	crit := "{}"
 	if from != 0 {
 		crit = `{"foedselsaarFraOgMed":` + strconv.Itoa(from) + `}`

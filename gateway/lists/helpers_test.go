@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -14,33 +16,55 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/freg"
 	"folkevakt/gateway/freg/synth"
+	"folkevakt/policy"
 	"folkevakt/store"
 	"folkevakt/store/sqlstore"
 )
 
-// testReducer is the smallest honest Reducer: the role's elements via
-// freg.Project, and graded addresses dropped unless the role shows them,
-// the area allows confidential data and the caller asked. The gateway passes
-// its own reducer in production.
-func testReducer(p *freg.Person, role store.Role, area store.ServiceArea, show bool) *freg.Person {
-	sel := freg.Selection{Elements: slices.Sorted(slices.Values(role.Elements))}
-	out := freg.Project(p, sel)
-	if show && role.GradedAddresses == store.GradedShow && area.ConfidentialAllowed {
-		return out
+// recordingAudit is the audit writer of the tests: the store's own
+// append, and a copy of each record for assertions.
+type recordingAudit struct {
+	st  store.Store
+	mu  *sync.Mutex
+	out *[]store.AuditRecord
+}
+
+func (a recordingAudit) Write(ctx context.Context, r store.AuditRecord) (store.AuditRecord, error) {
+	if _, err := a.st.AppendAudit(ctx, []store.AuditRecord{r}); err != nil {
+		return r, err
 	}
-	graded := false
-	for _, a := range p.Adressebeskyttelse {
-		graded = graded || a.Graderingsnivaa != freg.GraderingUgradert
+	if a.out != nil {
+		a.mu.Lock()
+		*a.out = append(*a.out, r)
+		a.mu.Unlock()
 	}
-	for _, a := range p.Bostedsadresse {
-		graded = graded || a.Adressegradering != freg.GraderingUgradert
+	return r, nil
+}
+
+// newAccess is the real access service over st with the real policy
+// engine and a user of orgID; grant gives the user a role.
+func newAccess(st store.Store, orgID string, up freg.Client, aw access.AuditWriter, now func() time.Time) (svc *access.Service, userID string, grant func(roleID string) error, err error) {
+	ctx := context.Background()
+	model, err := os.ReadFile("../../model.conf")
+	if err != nil {
+		return nil, "", nil, err
 	}
-	if graded {
-		out.Bostedsadresse, out.Oppholdsadresse, out.DeltBosted, out.Postadresse = nil, nil, nil, nil
+	eng, err := policy.New(ctx, policy.Options{Model: string(model), Store: st})
+	if err != nil {
+		return nil, "", nil, err
 	}
-	return out
+	u, err := st.Tenant(orgID).CreateUser(ctx, store.User{UserName: fmt.Sprintf("ola-%d@example.no", time.Now().UnixNano()), Active: true})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	svc = access.New(access.Options{Store: st, Policy: eng, Upstream: up, Audit: aw, Now: now})
+	return svc, u.ID, func(roleID string) error {
+		_, err := st.Tenant(orgID).CreateGrant(ctx, store.Grant{RoleID: roleID, Kind: store.SubjectUser, SubjectID: u.ID})
+		return err
+	}, nil
 }
 
 type fixture struct {
@@ -53,6 +77,8 @@ type fixture struct {
 	role  store.Role
 	area  store.ServiceArea
 	dir   string
+	user  string
+	grant func(roleID string)
 	mu    sync.Mutex
 	audit []store.AuditRecord
 	now   time.Time
@@ -93,7 +119,6 @@ func newFixture(t *testing.T, fo fixtureOpts) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.role = f.createRole([]string{store.PurposeCitizenLists, store.PurposeSearch}, allListElements)
 	f.reg, err = synth.Generate(synth.Config{Seed: 7, N: fo.n, Kommuner: []string{"0301"}})
 	if err != nil {
 		t.Fatal(err)
@@ -102,16 +127,18 @@ func newFixture(t *testing.T, fo fixtureOpts) *fixture {
 	if fo.upstream != nil {
 		up = fo.upstream(f.reg)
 	}
-	o := Options{Store: f.st, Upstream: up, Reduce: testReducer, DataDir: f.dir, Now: f.clock,
-		Audit: func(ctx context.Context, r store.AuditRecord) error {
-			if _, err := f.st.AppendAudit(ctx, []store.AuditRecord{r}); err != nil {
-				return err
-			}
-			f.mu.Lock()
-			f.audit = append(f.audit, r)
-			f.mu.Unlock()
-			return nil
-		}}
+	acc, user, grant, err := newAccess(f.st, f.org.ID, up, recordingAudit{st: f.st, mu: &f.mu, out: &f.audit}, f.clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.user = user
+	f.grant = func(roleID string) {
+		if err := grant(roleID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.role = f.createRole([]string{store.PurposeCitizenLists, store.PurposeSearch}, allListElements)
+	o := Options{Store: f.st, Upstream: up, Access: acc, DataDir: f.dir, Now: f.clock}
 	if fo.opts != nil {
 		fo.opts(&o)
 	}
@@ -151,11 +178,12 @@ func (f *fixture) createRole(purposes, elements []string) store.Role {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	f.grant(r.ID)
 	return r
 }
 
 func (f *fixture) caller(role store.Role) Caller {
-	return Caller{OrgID: f.org.ID, SubjectKind: store.SubjectUser, SubjectID: "user-1", SubjectName: "ola", RequestID: "req-1",
+	return Caller{OrgID: f.org.ID, SubjectKind: store.SubjectUser, SubjectID: f.user, SubjectName: "ola", RequestID: "req-1",
 		Role: role, Area: f.area}
 }
 
@@ -172,8 +200,8 @@ func (f *fixture) router(who Caller) *gin.Engine {
 			}
 			return who, true
 		},
-		WriteError: func(c *gin.Context, status int, msg string) {
-			c.AbortWithStatusJSON(status, gin.H{"status": status, "message": msg})
+		WriteError: func(c *gin.Context, e *access.Error) {
+			c.AbortWithStatusJSON(e.Status(), gin.H{"status": e.Status(), "message": e.Message, "errorCode": e.Reason})
 		}}
 	h.Register(r)
 	return r

@@ -9,22 +9,22 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"folkevakt/gateway/access"
 	"folkevakt/store"
 )
 
 // Authorize is the gateway's part of every request: authenticate the caller
-// and check that it holds the path's role (gin param "rolleId"), for purpose
-// when it is not empty. On success it returns the Caller; otherwise it has
-// written the error response itself and returns false.
+// in the path's role (gin param "rolleId") and, when purpose is not empty,
+// have the access service check that the caller holds the role for it. On
+// success it returns the Caller; otherwise it has written the (audited)
+// refusal itself and returns false.
 //
-// Lists call it with store.PurposeCitizenLists. Oppvekst calls it with ""
-// (holding the role is enough), because the oppvekst preconditions are
-// checked here to name exactly what the role lacks.
+// Lists call it with store.PurposeCitizenLists. Oppvekst calls it with "":
+// the access service decides the oppvekst read as a whole.
 type Authorize func(c *gin.Context, purpose string) (Caller, bool)
 
-// WriteError writes the gateway's error body (Fiks shape) with status and
-// a message that is safe to show.
-type WriteError func(c *gin.Context, status int, message string)
+// WriteError writes the gateway's error body (Fiks shape) for e.
+type WriteError func(c *gin.Context, e *access.Error)
 
 // Handlers are the HTTP routes of citizen lists and oppvekst.
 type Handlers struct {
@@ -123,34 +123,33 @@ func (h *Handlers) lists(fn func(*gin.Context, Caller)) gin.HandlerFunc {
 func (h *Handlers) body(c *gin.Context) ([]byte, bool) {
 	b, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
 	if err != nil {
-		h.WriteError(c, http.StatusBadRequest, "body: larger than "+strconv.Itoa(maxBody)+" bytes or unreadable")
+		h.WriteError(c, access.Invalid("body: larger than "+strconv.Itoa(maxBody)+" bytes or unreadable"))
 		return nil, false
 	}
 	return b, true
 }
 
 // reply writes v with status, or maps err: the one error table of this
-// package. 5xx answers carry a generic message; the error is logged once.
+// package. Refusals and failures of the access service are typed; 5xx
+// answers carry a generic message and the error is logged once.
 func (h *Handlers) reply(c *gin.Context, status int, v any, err error) {
-	var inv *InvalidError
-	var forb *ForbiddenError
+	var e *access.Error
 	switch {
 	case err == nil:
 		c.JSON(status, v)
-	case errors.As(err, &inv):
-		h.WriteError(c, http.StatusBadRequest, inv.Error())
-	case errors.As(err, &forb):
-		h.WriteError(c, http.StatusForbidden, forb.Message)
+		return
+	case errors.As(err, &e):
 	case errors.Is(err, ErrNotFound):
-		h.WriteError(c, http.StatusNotFound, "no such citizen-list order for this role")
+		e = &access.Error{Reason: access.ReasonNotFound, Message: "no such citizen-list order for this role"}
 	case errors.Is(err, ErrConflict):
-		h.WriteError(c, http.StatusConflict, "the order is not in a state that allows this (see its status)")
+		e = &access.Error{Reason: access.ReasonConflict, Message: "the order is not in a state that allows this (see its status)"}
 	case errors.Is(err, ErrBusy):
-		h.WriteError(c, http.StatusServiceUnavailable, "too many citizen-list orders are waiting; try again later")
+		e = &access.Error{Reason: access.ReasonBusy, Message: "too many citizen-list orders are waiting; try again later"}
 	default:
 		if h.Logger != nil {
 			h.Logger.Error("lists request failed", "route", c.FullPath(), "err", err)
 		}
-		h.WriteError(c, http.StatusInternalServerError, "internal error")
+		e = &access.Error{Reason: access.ReasonInternal, Message: "internal error"}
 	}
+	h.WriteError(c, e)
 }

@@ -7,10 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync/atomic"
 	"syscall"
 	"time"
 
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/freg"
 	"folkevakt/store"
 )
@@ -105,9 +105,8 @@ func (s *Service) runOrder(ctx context.Context, ref orderRef) {
 	}
 	outcome = outcomeDone
 	c := s.jobCaller(o, store.Role{ID: o.RoleID}, store.ServiceArea{})
-	if err := s.o.Audit(context.WithoutCancel(ctx), s.record(c, ActionListDone, func(r *store.AuditRecord) {
-		r.Elements, r.Reason = o.Elements, fmt.Sprintf("order %s done, %d rows", o.ID, rows)
-	})); err != nil {
+	c.Action = ActionListDone
+	if err := s.o.Access.Note(context.WithoutCancel(ctx), c, store.PurposeCitizenLists, o.Elements, fmt.Sprintf("order %s done, %d rows", o.ID, rows)); err != nil {
 		s.log.Error("list order audit failed", "order_id", o.ID, "err", err)
 	}
 }
@@ -115,12 +114,14 @@ func (s *Service) runOrder(ctx context.Context, ref orderRef) {
 // failMessage is the status message of a failed order: what happened in
 // terms an operator can act on, never personal data.
 func failMessage(err error) string {
-	var inv *InvalidError
+	var denied *access.Error
 	switch {
 	case errors.Is(err, syscall.ENOSPC):
 		return "the data disk is full; no file was kept"
-	case errors.As(err, &inv):
-		return "the order is no longer valid: " + inv.Error()
+	case errors.As(err, &denied) && denied.Status() < 500 && denied.Reason != access.ReasonUpstreamThrottle:
+		return "the order is no longer valid: " + denied.Message
+	case errors.As(err, &denied) && denied.Reason != access.ReasonInternal && denied.Reason != access.ReasonAudit:
+		return "Folkeregisteret failed during the run (" + string(denied.Reason) + "); no file was kept"
 	case errors.Is(err, freg.ErrGone):
 		return "Folkeregisteret no longer holds the uttrekk job (expired during the run); no file was kept"
 	case errors.Is(err, freg.ErrThrottled), errors.Is(err, freg.ErrUpstream), errors.Is(err, freg.ErrTimeout),
@@ -149,7 +150,8 @@ func syncDir(dir string) error {
 }
 
 func (s *Service) jobCaller(o store.ListOrder, role store.Role, area store.ServiceArea) Caller {
-	return Caller{OrgID: o.OrgID, SubjectKind: o.SubjectKind, SubjectID: o.SubjectID, RequestID: "order:" + o.ID, Role: role, Area: area}
+	return Caller{OrgID: o.OrgID, SubjectKind: o.SubjectKind, SubjectID: o.SubjectID, RequestID: "order:" + o.ID, Role: role, Area: area,
+		Action: ActionListPersons}
 }
 
 // run writes the list to tmp and returns its row count. The role is read
@@ -168,15 +170,18 @@ func (s *Service) run(ctx context.Context, o store.ListOrder, tmp string) (int, 
 	if err != nil {
 		return 0, fmt.Errorf("organisation: %w", err)
 	}
-	var crit Criteria
+	var crit access.Criteria
 	if err := decodeStrict(o.Criteria, &crit, "criteria"); err != nil {
 		return 0, err
 	}
-	elements, err := checkElements(o.Elements, role, &crit, org.Kommunenummer, o.CreatedAt)
+	elements, err := listElements(o.Elements)
 	if err != nil {
 		return 0, err
 	}
-	j := &job{s: s, o: o, t: t, role: role, area: area, crit: crit, match: crit.matcher(), elements: elements,
+	if err := crit.Normalise(org.Kommunenummer, o.CreatedAt); err != nil {
+		return 0, err
+	}
+	j := &job{s: s, o: o, t: t, crit: crit, match: newMatcher(&crit), elements: elements,
 		caller: s.jobCaller(o, role, area), lastSave: s.o.Now()}
 	return j.run(ctx, tmp, org.Kommunenummer)
 }
@@ -185,77 +190,17 @@ type job struct {
 	s        *Service
 	o        store.ListOrder
 	t        store.Tenant
-	role     store.Role
-	area     store.ServiceArea
-	crit     Criteria
+	crit     access.Criteria
 	match    matcher
 	elements []string
 	caller   Caller
 
 	done, total int
 	lastSave    time.Time
-
-	// Persons written since the last audit record, and the writer that
-	// stores records while the job goes on (audit commits wait on fsync).
-	audited   []string
-	graded    bool
-	auditQ    chan store.AuditRecord
-	auditDone chan error
-	auditBad  atomic.Bool
-}
-
-// startAudit runs the audit writer; finishAudit waits until every record is
-// durable and reports the first failure.
-func (j *job) startAudit(ctx context.Context) {
-	q, done := make(chan store.AuditRecord, 2), make(chan error, 1)
-	j.auditQ, j.auditDone = q, done
-	go func() {
-		var err error
-		for r := range q {
-			if err == nil {
-				if err = j.s.o.Audit(ctx, r); err != nil {
-					j.auditBad.Store(true)
-				}
-			}
-		}
-		done <- err
-	}()
-}
-
-func (j *job) finishAudit() error {
-	if j.auditQ == nil {
-		return nil
-	}
-	close(j.auditQ)
-	j.auditQ = nil
-	if err := <-j.auditDone; err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
-}
-
-// flushAudit queues one record for the persons written since the last one.
-func (j *job) flushAudit(ctx context.Context) error {
-	if j.auditBad.Load() {
-		return j.finishAudit()
-	}
-	if len(j.audited) == 0 {
-		return nil
-	}
-	r := j.s.record(j.caller, ActionListPersons, func(r *store.AuditRecord) {
-		r.Persons, r.Elements, r.GradedRevealed, r.Reason = j.audited, j.elements, j.graded, "order "+j.o.ID
-	})
-	j.audited, j.graded = nil, false
-	select {
-	case j.auditQ <- r:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func (j *job) run(ctx context.Context, tmp string, orgKommuner []string) (rows int, err error) {
-	reqs := j.crit.extractRequests(orgKommuner)
+	reqs := j.crit.ExtractRequests(orgKommuner)
 	jobIDs := make([]string, len(reqs))
 	for i, r := range reqs {
 		if jobIDs[i], err = j.s.o.Upstream.OrderExtract(ctx, r); err != nil {
@@ -302,8 +247,6 @@ func (j *job) run(ctx context.Context, tmp string, orgKommuner []string) (rows i
 			_ = w.Close() // error path: only to release excelize's temp files
 		}
 	}()
-	j.startAudit(ctx)
-	defer func() { _ = j.finishAudit() }()
 	parts := j.parts()
 	wantParents := slices.Contains(j.elements, "foreldreansvar")
 	cells := make([]cell, len(cols))
@@ -327,15 +270,9 @@ func (j *job) run(ctx context.Context, tmp string, orgKommuner []string) (rows i
 					return 0, err
 				}
 			}
-			if err := j.flushAudit(ctx); err != nil {
-				return 0, err
-			}
 		}
 	}
-	// The file is published only once every person in it is audited.
-	if err := j.finishAudit(); err != nil {
-		return 0, err
-	}
+	// Every person in the file was audited before its row was written.
 	err = w.Close()
 	w = nil
 	if err != nil {
@@ -348,11 +285,11 @@ func (j *job) run(ctx context.Context, tmp string, orgKommuner []string) (rows i
 }
 
 // parts are the elements fetched upstream: the columns', the filters' and
-// adressebeskyttelse, which the Reducer needs to apply the graded-address
+// adressebeskyttelse, which the reduction needs to apply the graded-address
 // rule (it drops it again when the role lacks it).
 func (j *job) parts() []string {
 	set := slices.Clone(j.elements)
-	set = append(set, j.crit.filterElements()...)
+	set = append(set, j.crit.FetchElements()...)
 	set = append(set, "adressebeskyttelse")
 	slices.Sort(set)
 	return slices.Compact(set)
@@ -382,26 +319,14 @@ func (j *job) batch(ctx context.Context, id string, n int) (freg.ExtractBatch, e
 	}
 }
 
-// chunk looks up ≤ 1,000 persons, filters, reduces and writes them, and
-// notes them for the next audit record.
+// chunk reads ≤ 1,000 persons through the access service (which filters,
+// reduces and audits them) and writes them.
 func (j *job) chunk(ctx context.Context, ids, parts []string, wantParents bool, w fileWriter, cols []column, cells []cell) (int, error) {
-	res, err := j.s.o.Upstream.BulkLookup(ctx, ids, parts)
+	show := j.crit.VisGraderteAdresser
+	kept, err := j.s.o.Access.ListRows(ctx, j.caller, ids, access.ListRead{OrderID: j.o.ID, Elements: j.elements,
+		Fetch: parts, Reveal: show, Keep: j.match.match})
 	if err != nil {
 		return 0, fmt.Errorf("bulkoppslag: %w", err)
-	}
-	show := j.crit.VisGraderteAdresser
-	kept := make([]*freg.Person, 0, len(res))
-	for _, r := range res {
-		if r.Folkeregisterperson == nil {
-			continue // died or left between uttrekk and lookup: not in the list
-		}
-		p := j.s.o.Reduce(r.Folkeregisterperson, j.role, j.area, show)
-		if !j.match.match(p) {
-			continue
-		}
-		kept = append(kept, p)
-		j.audited = append(j.audited, r.FoedselsEllerDNummer)
-		j.graded = j.graded || revealsGraded(p)
 	}
 	var parents map[string]*freg.Person
 	if wantParents {
@@ -410,7 +335,8 @@ func (j *job) chunk(ctx context.Context, ids, parts []string, wantParents bool, 
 		}
 	}
 	var rw row
-	for _, p := range kept {
+	for _, k := range kept {
+		p := k.Folkeregisterperson
 		rw.p, rw.parents = p, rw.parents[:0]
 		for _, fa := range p.Foreldreansvar {
 			rw.parents = append(rw.parents, parents[fa.Ansvarlig])
@@ -425,11 +351,12 @@ func (j *job) chunk(ctx context.Context, ids, parts []string, wantParents bool, 
 	return len(kept), nil
 }
 
-// parents looks up and reduces the persons holding foreldreansvar for kids.
-func (j *job) parents(ctx context.Context, kids []*freg.Person, show bool) (map[string]*freg.Person, error) {
+// parents reads the persons holding foreldreansvar for kids through the
+// access service, which reduces and audits them.
+func (j *job) parents(ctx context.Context, kids []freg.BulkResult, show bool) (map[string]*freg.Person, error) {
 	var ids []string
 	for _, k := range kids {
-		for _, fa := range k.Foreldreansvar {
+		for _, fa := range k.Folkeregisterperson.Foreldreansvar {
 			if fa.Ansvarlig != "" {
 				ids = append(ids, fa.Ansvarlig)
 			}
@@ -444,14 +371,12 @@ func (j *job) parents(ctx context.Context, kids []*freg.Person, show bool) (map[
 	parts := parentElements(set)
 	out := make(map[string]*freg.Person, len(ids))
 	for chunk := range slices.Chunk(ids, maxBulk) {
-		res, err := j.s.o.Upstream.BulkLookup(ctx, chunk, parts)
+		res, err := j.s.o.Access.ListRows(ctx, j.caller, chunk, access.ListRead{OrderID: j.o.ID, Elements: parts, Fetch: parts, Reveal: show})
 		if err != nil {
 			return nil, fmt.Errorf("bulkoppslag foreldreansvarlige: %w", err)
 		}
 		for _, r := range res {
-			if r.Folkeregisterperson != nil {
-				out[r.FoedselsEllerDNummer] = j.s.o.Reduce(r.Folkeregisterperson, j.role, j.area, show)
-			}
+			out[r.FoedselsEllerDNummer] = r.Folkeregisterperson
 		}
 	}
 	return out, nil

@@ -18,6 +18,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/freg"
 	"folkevakt/store"
 )
@@ -245,8 +246,8 @@ func TestSheetSwitch(t *testing.T) {
 // stored or audited.
 func TestBadInput(t *testing.T) {
 	f := newFixture(t, fixtureOpts{n: 300, noStart: true})
-	narrow := f.createRole([]string{store.PurposeCitizenLists}, []string{"identifikasjonsnummer", "navn"})
-	for _, tc := range []struct {
+	narrow := f.createRole([]string{store.PurposeCitizenLists}, []string{"identifikasjonsnummer", "navn", "status", "bostedsadresse"})
+	cases := []struct {
 		name string
 		role store.Role
 		body string
@@ -262,21 +263,19 @@ func TestBadInput(t *testing.T) {
 		{"death without doed", f.role, `{"criteria":{"doedsaarFraOgMed":2020},"format":"xlsx"}`, "doedsaarFraOgMed"},
 		{"bad date", f.role, `{"criteria":{"referansedato":"01.01.2026"},"format":"xlsx"}`, "referansedato"},
 		{"both kommune kinds", f.role, `{"criteria":{"kommunenummer":{"bostedskommunenummer":"0301","oppholdskommunenummer":"0301"}},"format":"xlsx"}`, "kommunenummer"},
-		{"foreign kommune", f.role, `{"criteria":{"kommunenummer":{"bostedskommunenummer":"4601"}},"format":"xlsx"}`, "kommunenummer"},
 		{"bad kjoenn", f.role, `{"criteria":{"kjoenn":"k"},"format":"xlsx"}`, "kjoenn"},
 		{"bad sivilstand", f.role, `{"criteria":{"sivilstandstype":"samboer"},"format":"xlsx"}`, "sivilstandstype"},
 		{"bad postnummer", f.role, `{"criteria":{"postnummer":["150"]},"format":"xlsx"}`, "postnummer"},
 		{"short adressenavn", f.role, `{"criteria":{"adressenavn":"St"},"format":"xlsx"}`, "adressenavn"},
 		{"bad format", f.role, `{"criteria":{},"format":"pdf"}`, "format"},
-		{"element outside role", narrow, `{"criteria":{},"elements":["navn","bostedsadresse"],"format":"csv"}`, "bostedsadresse"},
-		{"filter outside role", narrow, `{"criteria":{"alderFraOgMed":67},"elements":["navn"],"format":"csv"}`, "foedsel"},
 		{"unknown element", f.role, `{"criteria":{},"elements":["skostoerrelse"],"format":"csv"}`, "skostoerrelse"},
 		{"element not for lists", f.role, `{"criteria":{},"elements":["falskIdentitet"],"format":"csv"}`, "falskIdentitet"},
 		{"unknown template", f.role, `{"mal":"valgkort","format":"csv"}`, "mal"},
 		{"template parameter missing", f.role, `{"mal":"vaksinasjonsliste","format":"csv"}`, "alder"},
 		{"template unknown parameter", f.role, `{"mal":"skolestartere","parametere":{"foedselsaar":2020,"klasse":1},"format":"csv"}`, "klasse"},
 		{"wrong type", f.role, `{"criteria":{"alderFraOgMed":"67"},"format":"csv"}`, "alderFraOgMed"},
-	} {
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			w := do(t, f.router(f.caller(tc.role)), http.MethodPost, "/folkeregister/api/v1/"+tc.role.ID+"/innbyggerlister", tc.body)
 			if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), tc.want) {
@@ -284,9 +283,39 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+	// Whatever the criteria or elements touch outside the role is refused
+	// exactly as in a lookup (issue 12): filtering on a value reveals it.
+	refused := []struct {
+		name, body, code, element string
+	}{
+		{"foreign kommune", `{"criteria":{"kommunenummer":{"bostedskommunenummer":"4601"}},"format":"xlsx"}`, "kommune-not-served", "4601"},
+		{"element outside role", `{"criteria":{},"elements":["navn","kjoenn"],"format":"csv"}`, "element-not-in-role", "kjoenn"},
+		{"age filter outside role", `{"criteria":{"alderFraOgMed":67},"elements":["navn"],"format":"csv"}`, "element-not-in-role", "foedsel"},
+		{"sivilstand filter", `{"criteria":{"sivilstandstype":"gift"},"elements":["navn"],"format":"csv"}`, "element-not-in-role", "sivilstand"},
+		{"kjoenn filter", `{"criteria":{"kjoenn":"kvinne"},"elements":["navn"],"format":"csv"}`, "element-not-in-role", "kjoenn"},
+		{"statsborgerskap filter", `{"criteria":{"statsborgerskap":"SWE"},"elements":["navn"],"format":"csv"}`, "element-not-in-role", "statsborgerskap"},
+		{"doedsaar filter", `{"criteria":{"personstatustyper":["doed"],"doedsaarFraOgMed":2020},"elements":["navn"],"format":"csv"}`, "element-not-in-role", "doedsfall"},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			w := do(t, f.router(f.caller(narrow)), http.MethodPost, "/folkeregister/api/v1/"+narrow.ID+"/innbyggerlister", tc.body)
+			if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), `"errorCode":"`+tc.code+`"`) || !strings.Contains(w.Body.String(), tc.element) {
+				t.Fatalf("%d %s, want 403 %s naming %s", w.Code, w.Body, tc.code, tc.element)
+			}
+		})
+	}
 	orders, err := f.st.Tenant(f.org.ID).ListListOrders(f.ctx, store.ListOrderQuery{})
-	if err != nil || len(orders) != 0 || len(f.audit) != 0 {
-		t.Fatalf("bad input left %d orders, %d audit records (%v)", len(orders), len(f.audit), err)
+	if err != nil || len(orders) != 0 {
+		t.Fatalf("bad input left %d orders (%v)", len(orders), err)
+	}
+	// Every refusal is audited as a denial (issue 12).
+	if len(f.audit) != len(cases)+len(refused) {
+		t.Fatalf("%d audit records for %d refusals", len(f.audit), len(cases)+len(refused))
+	}
+	for _, r := range f.audit {
+		if r.Decision != store.DecisionDeny || r.Action != ActionListOrder || r.Status < 400 {
+			t.Fatalf("refusal audited as %+v", r)
+		}
 	}
 	noPurpose := f.createRole([]string{store.PurposeSearch}, allListElements)
 	w := do(t, f.router(f.caller(noPurpose)), http.MethodPost, "/folkeregister/api/v1/"+noPurpose.ID+"/innbyggerlister", `{"criteria":{},"format":"csv"}`)
@@ -466,7 +495,7 @@ func TestFailuresLeaveNoFile(t *testing.T) {
 func TestRestartAndRetention(t *testing.T) {
 	f := newFixture(t, fixtureOpts{n: 500, noStart: true})
 	who := f.caller(f.role)
-	crit, _ := json.Marshal(Criteria{})
+	crit, _ := json.Marshal(access.Criteria{})
 	o, err := f.st.Tenant(f.org.ID).CreateListOrder(f.ctx, store.ListOrder{RoleID: f.role.ID, SubjectKind: who.SubjectKind,
 		SubjectID: who.SubjectID, Criteria: crit, Elements: []string{"identifikasjonsnummer"}, Format: "csv", Status: store.OrderRunning, Done: 40, Total: 90})
 	if err != nil {

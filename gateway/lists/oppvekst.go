@@ -2,25 +2,17 @@ package lists
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"strings"
 
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/freg"
-	"folkevakt/gateway/freg/ident"
 	"folkevakt/store"
 )
 
-// OppvekstElements are the elements a role needs for the oppvekst dataset
-// (freg.md §10), besides the purpose search; historikk is among them.
-var OppvekstElements = []string{
-	"identifikasjonsnummer", "status", "foedsel", "statsborgerskap", "kjoenn", "navn", "bostedsadresse",
-	"oppholdsadresse", "deltBosted", "postadresse", "adressebeskyttelse", "utenlandskPersonidentifikasjon",
-	"familierelasjon", "foreldreansvar", freg.ElementHistorikk,
-}
+// OppvekstElements are the elements a role needs for the oppvekst dataset.
+var OppvekstElements = access.OppvekstElements
 
 // MaxOppvekst is the most fødselsnumre one oppvekst request takes.
-const MaxOppvekst = 1000
+const MaxOppvekst = access.MaxOppvekst
 
 // Identifikasjonsnummer is the id of a PersonDefinisjon.
 type Identifikasjonsnummer struct {
@@ -122,110 +114,29 @@ type OppvekstRequest struct {
 	Foedselsnumre []string `json:"foedselsnumre"`
 }
 
-// checkOppvekstRole names everything the role lacks for oppvekst.
-func checkOppvekstRole(role store.Role) error {
-	var missing []string
-	if !slices.Contains(role.Purposes, store.PurposeSearch) {
-		missing = append(missing, "bruksområde Søk etter person (search)")
-	}
-	for _, e := range OppvekstElements {
-		if e != "identifikasjonsnummer" && !slices.Contains(role.Elements, e) {
-			el, _ := freg.LookupElement(e)
-			missing = append(missing, el.Label+" ("+e+")")
-		}
-	}
-	if len(missing) > 0 {
-		return &ForbiddenError{"the role lacks what the oppvekst dataset needs: " + strings.Join(missing, ", ")}
-	}
-	return nil
-}
-
 // Oppvekst answers an oppvekst request: each known child with its
-// foreldreansvarlige and familierelasjoner, reduced by the role. Unknown
-// identity numbers are left out of the answer.
+// foreldreansvarlige and familierelasjoner, as the access service read,
+// reduced and audited them. Unknown identity numbers are left out.
 func (s *Service) Oppvekst(ctx context.Context, c Caller, body []byte) ([]PersonDefinisjon, error) {
-	if err := checkOppvekstRole(c.Role); err != nil {
-		return nil, err
-	}
+	c.Action = ActionOppvekst
 	var req OppvekstRequest
 	if err := decodeStrict(body, &req, "body"); err != nil {
+		return nil, s.o.Access.Refuse(ctx, c, store.PurposeSearch, nil, err)
+	}
+	kids, adults, err := s.o.Access.Oppvekst(ctx, c, req.Foedselsnumre)
+	if err != nil {
 		return nil, err
 	}
-	switch n := len(req.Foedselsnumre); {
-	case n == 0:
-		return nil, invalid("foedselsnumre", "needs at least one fødselsnummer")
-	case n > MaxOppvekst:
-		return nil, invalid("foedselsnumre", "at most %d per request, got %d", MaxOppvekst, n)
-	}
-	for i, id := range req.Foedselsnumre {
-		if err := ident.Validate(id); err != nil {
-			return nil, invalid(fmt.Sprintf("foedselsnumre[%d]", i), "is not a valid fødselsnummer or D-nummer")
-		}
-	}
-	ids := slices.Clone(req.Foedselsnumre)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	// The children's own elements, current entries plus history (for
-	// tidligereIdentifikasjonsnummer), as the role allows them.
-	childParts := append(slices.DeleteFunc(slices.Clone(OppvekstElements), func(e string) bool { return e == freg.ElementHistorikk }), freg.PartHistorikk)
-	res, err := s.o.Upstream.BulkLookup(ctx, ids, childParts)
-	if err != nil {
-		return nil, fmt.Errorf("lists: oppvekst bulkoppslag: %w", err)
-	}
-	var kids []*freg.Person
-	var adults []string
-	for _, r := range res {
-		if r.Folkeregisterperson == nil {
-			continue
-		}
-		p := s.o.Reduce(r.Folkeregisterperson, c.Role, c.Area, false)
-		kids = append(kids, p)
-		for _, fa := range p.Foreldreansvar {
-			if fa.ErGjeldende && fa.Ansvarlig != "" {
-				adults = append(adults, fa.Ansvarlig)
-			}
-		}
-	}
-	slices.Sort(adults)
-	adults = slices.Compact(adults)
-	adultParts := []string{"identifikasjonsnummer", "status", "navn", "statsborgerskap", "kjoenn", "adressebeskyttelse",
-		"bostedsadresse", "oppholdsadresse", "postadresse", "foedsel"}
-	byID := map[string]*freg.Person{}
-	for chunk := range slices.Chunk(adults, maxBulk) {
-		res, err := s.o.Upstream.BulkLookup(ctx, chunk, adultParts)
-		if err != nil {
-			return nil, fmt.Errorf("lists: oppvekst bulkoppslag foreldreansvarlige: %w", err)
-		}
-		for _, r := range res {
-			if r.Folkeregisterperson != nil {
-				byID[r.FoedselsEllerDNummer] = s.o.Reduce(r.Folkeregisterperson, c.Role, c.Area, false)
-			}
-		}
-	}
 	out := make([]PersonDefinisjon, 0, len(kids))
-	persons := make([]string, 0, len(kids)+len(adults))
-	graded := false
 	for _, k := range kids {
 		d := child(k)
 		for _, fa := range k.Foreldreansvar {
 			if !fa.ErGjeldende || fa.Ansvarlig == "" {
 				continue
 			}
-			d.Foreldreansvarlige = append(d.Foreldreansvarlige, adult(fa.Ansvar, fa.Ansvarlig, byID[fa.Ansvarlig]))
-			persons = append(persons, fa.Ansvarlig)
+			d.Foreldreansvarlige = append(d.Foreldreansvarlige, adult(fa.Ansvar, fa.Ansvarlig, adults[fa.Ansvarlig]))
 		}
 		out = append(out, d)
-		persons = append(persons, d.Identifikasjonsnummer.FoedselsEllerDNummer)
-		graded = graded || revealsGraded(k)
-	}
-	for _, a := range byID {
-		graded = graded || revealsGraded(a)
-	}
-	slices.Sort(persons)
-	if err := s.o.Audit(ctx, s.record(c, ActionOppvekst, func(r *store.AuditRecord) {
-		r.Purpose, r.Persons, r.Elements, r.GradedRevealed = store.PurposeSearch, slices.Compact(persons), OppvekstElements, graded
-	})); err != nil {
-		return nil, fmt.Errorf("lists: audit: %w", err)
 	}
 	return out, nil
 }

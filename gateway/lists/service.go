@@ -2,9 +2,9 @@
 // dataset. The gateway authenticates and authorises the caller and mounts
 // the handlers (Handlers.Register); this package validates orders, runs them
 // in a bounded worker pool against freg.Client, writes xlsx/CSV files into
-// the data directory and answers oppvekst requests. Person reduction (role
-// elements, graded addresses) and the audit writer are the gateway's and are
-// passed in (Reducer, AuditFunc), so each exists once.
+// the data directory and answers oppvekst requests. Every decision, every
+// person read and every audit record goes through the access service
+// (access.Service): this package holds no rule of its own.
 package lists
 
 import (
@@ -15,35 +15,17 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/freg"
 	"folkevakt/store"
 )
 
-// Caller is the authenticated, authorised caller as the gateway resolved it:
-// who asks, through which role (store.Role and its service area, as in
-// policy.Decision).
-type Caller struct {
-	OrgID       string
-	SubjectKind string // store.SubjectUser | store.SubjectIntegration
-	SubjectID   string
-	SubjectName string // for audit records only
-	RequestID   string
-	Role        store.Role
-	Area        store.ServiceArea
-}
-
-// Reducer reduces a person to what role may see: its elements and its
-// graded-address rule (showGraded = the caller asked for graded addresses).
-// It must not modify p. The gateway passes its own.
-type Reducer func(p *freg.Person, role store.Role, area store.ServiceArea, showGraded bool) *freg.Person
-
-// AuditFunc durably records one audit record (the gateway's writer); an
-// error fails the request it belongs to.
-type AuditFunc func(ctx context.Context, rec store.AuditRecord) error
+// Caller is the authenticated caller in its role, as the transport
+// resolved it.
+type Caller = access.Caller
 
 // Audit actions written by this package.
 const (
@@ -56,10 +38,11 @@ const (
 
 // Options are the Service's dependencies and settings.
 type Options struct {
-	Store    store.Store
+	Store store.Store
+	// Upstream orders the uttrekk behind a list and reads its batches of
+	// identity numbers; every person is read through Access.
 	Upstream freg.Client
-	Reduce   Reducer
-	Audit    AuditFunc
+	Access   *access.Service
 	// DataDir holds the files, under DataDir/lists/<orgID>/.
 	DataDir string
 	Logger  *slog.Logger
@@ -81,19 +64,12 @@ type Options struct {
 	Now       func() time.Time
 }
 
-// Errors besides *InvalidError (400). Handlers map them to statuses.
+// Errors besides *access.Error. Handlers map them to statuses.
 var (
-	ErrNotFound  = errors.New("no such order")               // 404
-	ErrConflict  = errors.New("order is not in that state")  // 409
-	ErrBusy      = errors.New("too many orders are waiting") // 503
-	ErrForbidden = errors.New("role does not allow this")    // 403, see ForbiddenError
+	ErrNotFound = errors.New("no such order")               // 404
+	ErrConflict = errors.New("order is not in that state")  // 409
+	ErrBusy     = errors.New("too many orders are waiting") // 503
 )
-
-// ForbiddenError names what the role lacks.
-type ForbiddenError struct{ Message string }
-
-func (e *ForbiddenError) Error() string { return e.Message }
-func (e *ForbiddenError) Unwrap() error { return ErrForbidden }
 
 // Service runs citizen lists and answers oppvekst requests.
 type Service struct {
@@ -117,10 +93,8 @@ func New(o Options) (*Service, error) {
 		return nil, errors.New("lists: Store is required")
 	case o.Upstream == nil:
 		return nil, errors.New("lists: Upstream is required")
-	case o.Reduce == nil:
-		return nil, errors.New("lists: Reduce is required")
-	case o.Audit == nil:
-		return nil, errors.New("lists: Audit is required")
+	case o.Access == nil:
+		return nil, errors.New("lists: Access is required")
 	case o.DataDir == "":
 		return nil, errors.New("lists: DataDir is required")
 	}
@@ -268,63 +242,62 @@ type OrderRequest struct {
 }
 
 // Order validates a request body and queues the order. All validation
-// happens before anything is stored or fetched.
+// happens before anything is stored or fetched; a refusal is audited.
 func (s *Service) Order(ctx context.Context, c Caller, body []byte) (store.ListOrder, error) {
+	crit, elements, format, err := parseOrder(body)
+	if err != nil {
+		c.Action = ActionListOrder
+		return store.ListOrder{}, s.o.Access.Refuse(ctx, c, store.PurposeCitizenLists, nil, err)
+	}
+	return s.order(ctx, c, crit, elements, format)
+}
+
+// parseOrder reads an order body: criteria and elements, or a template and
+// its parameters.
+func parseOrder(body []byte) (crit access.Criteria, elements []string, format string, err error) {
 	var req OrderRequest
 	if err := decodeStrict(body, &req, "body"); err != nil {
-		return store.ListOrder{}, err
+		return crit, nil, "", err
 	}
-	var crit Criteria
-	elements := req.Elements
+	elements = req.Elements
 	switch {
 	case req.Mal != "" && len(req.Criteria) > 0:
-		return store.ListOrder{}, invalid("criteria", "give either mal or criteria, not both")
+		return crit, nil, "", invalid("criteria", "give either mal or criteria, not both")
 	case req.Mal != "":
 		var defaults []string
-		var err error
 		if crit, defaults, err = expandTemplate(req.Mal, req.Parametere); err != nil {
-			return store.ListOrder{}, err
+			return crit, nil, "", err
 		}
 		if len(elements) == 0 {
 			elements = defaults
 		}
 	case len(req.Parametere) > 0:
-		return store.ListOrder{}, invalid("parametere", "only with mal")
+		return crit, nil, "", invalid("parametere", "only with mal")
 	case len(req.Criteria) > 0:
 		if err := decodeStrict(req.Criteria, &crit, "criteria"); err != nil {
-			return store.ListOrder{}, err
+			return crit, nil, "", err
 		}
 	}
-	return s.order(ctx, c, crit, elements, req.Format)
+	return crit, elements, req.Format, nil
 }
 
-func (s *Service) order(ctx context.Context, c Caller, crit Criteria, elements []string, format string) (store.ListOrder, error) {
-	if format != FormatXLSX && format != FormatCSV {
-		return store.ListOrder{}, invalid("format", "must be xlsx or csv")
-	}
-	if !slices.Contains(c.Role.Purposes, store.PurposeCitizenLists) {
-		return store.ListOrder{}, &ForbiddenError{"the role lacks the purpose citizen-lists (innbyggerlister)"}
-	}
-	org, err := s.o.Store.GetOrganisation(ctx, c.OrgID)
-	if err != nil {
-		return store.ListOrder{}, fmt.Errorf("lists: organisation: %w", err)
-	}
+func (s *Service) order(ctx context.Context, c Caller, crit access.Criteria, elements []string, format string) (store.ListOrder, error) {
+	c.Action = ActionListOrder
 	asGiven, err := json.Marshal(crit)
 	if err != nil {
 		return store.ListOrder{}, err
 	}
-	elements, err = checkElements(elements, c.Role, &crit, org.Kommunenummer, s.o.Now())
-	if err != nil {
-		return store.ListOrder{}, err
+	if format != FormatXLSX && format != FormatCSV {
+		return store.ListOrder{}, s.o.Access.Refuse(ctx, c, store.PurposeCitizenLists, nil, invalid("format", "must be xlsx or csv"))
+	}
+	if elements, err = listElements(elements); err != nil {
+		return store.ListOrder{}, s.o.Access.Refuse(ctx, c, store.PurposeCitizenLists, nil, err)
 	}
 	if len(s.queue) == cap(s.queue) {
 		return store.ListOrder{}, ErrBusy
 	}
-	effective, _ := json.Marshal(crit)
-	if err := s.o.Audit(ctx, s.record(c, ActionListOrder, func(r *store.AuditRecord) {
-		r.Criteria, r.Elements, r.Status = effective, elements, 202
-	})); err != nil {
-		return store.ListOrder{}, fmt.Errorf("lists: audit: %w", err)
+	if err := s.o.Access.OrderList(ctx, c, &crit, elements, 202); err != nil {
+		return store.ListOrder{}, err
 	}
 	o, err := s.o.Store.Tenant(c.OrgID).CreateListOrder(ctx, store.ListOrder{
 		RoleID: c.Role.ID, SubjectKind: c.SubjectKind, SubjectID: c.SubjectID,
@@ -342,15 +315,11 @@ func (s *Service) order(ctx context.Context, c Caller, crit Criteria, elements [
 	return o, nil
 }
 
-// checkElements validates criteria and elements against the role: always
-// identifikasjonsnummer, known list elements only, all within the role, and
-// the elements the exact filters read within the role too. It returns the
-// elements in catalogue order.
-func checkElements(elements []string, role store.Role, crit *Criteria, orgKommuner []string, now time.Time) ([]string, error) {
-	if err := crit.normalise(orgKommuner, now); err != nil {
-		return nil, err
-	}
-	set := map[string]bool{"identifikasjonsnummer": true}
+// listElements checks that the ordered elements exist and can be columns of
+// a list, adds the identity numbers and returns them in column order.
+// Whether the role may read them is the access service's decision.
+func listElements(elements []string) ([]string, error) {
+	set := map[string]bool{access.IDElement: true}
 	for _, e := range elements {
 		if _, ok := freg.LookupElement(e); !ok || e == freg.ElementHistorikk {
 			return nil, invalid(e, "unknown element")
@@ -360,18 +329,6 @@ func checkElements(elements []string, role store.Role, crit *Criteria, orgKommun
 		}
 		set[e] = true
 	}
-	for e := range set {
-		if e != "identifikasjonsnummer" && !slices.Contains(role.Elements, e) {
-			el, _ := freg.LookupElement(e)
-			return nil, invalid(e, "element %s (%s) is not in the role", e, el.Label)
-		}
-	}
-	for _, e := range crit.filterElements() {
-		if !slices.Contains(role.Elements, e) {
-			el, _ := freg.LookupElement(e)
-			return nil, invalid(e, "the criteria filter on %s (%s), which the role does not hold", e, el.Label)
-		}
-	}
 	var out []string
 	for _, e := range columnOrder {
 		if set[e] {
@@ -379,17 +336,6 @@ func checkElements(elements []string, role store.Role, crit *Criteria, orgKommun
 		}
 	}
 	return out, nil
-}
-
-// record is an audit record for c; fill sets the action-specific fields.
-func (s *Service) record(c Caller, action string, fill func(*store.AuditRecord)) store.AuditRecord {
-	r := store.AuditRecord{
-		OrgID: c.OrgID, Time: s.o.Now(), RequestID: c.RequestID, SubjectKind: c.SubjectKind, SubjectID: c.SubjectID,
-		SubjectName: c.SubjectName, RoleID: c.Role.ID, ServiceArea: c.Area.ID, LegalBasis: c.Area.LegalBasis,
-		Purpose: store.PurposeCitizenLists, Action: action, Decision: store.DecisionAllow, Status: 200,
-	}
-	fill(&r)
-	return r
 }
 
 // Get returns an order of the caller's organisation made through the
@@ -448,7 +394,7 @@ func (s *Service) Copy(ctx context.Context, c Caller, id string) (store.ListOrde
 	if err != nil {
 		return store.ListOrder{}, err
 	}
-	var crit Criteria
+	var crit access.Criteria
 	if err := decodeStrict(old.Criteria, &crit, "criteria"); err != nil {
 		return store.ListOrder{}, fmt.Errorf("lists: stored criteria: %w", err)
 	}
@@ -469,9 +415,8 @@ func (s *Service) Open(ctx context.Context, c Caller, id string) (*os.File, stor
 	if err != nil {
 		return nil, o, fmt.Errorf("lists: open file: %w", err)
 	}
-	if err := s.o.Audit(ctx, s.record(c, ActionListDownload, func(r *store.AuditRecord) {
-		r.Elements, r.Reason = o.Elements, fmt.Sprintf("order %s, %d rows", o.ID, o.Rows)
-	})); err != nil {
+	c.Action = ActionListDownload
+	if err := s.o.Access.Note(ctx, c, store.PurposeCitizenLists, o.Elements, fmt.Sprintf("order %s, %d rows", o.ID, o.Rows)); err != nil {
 		f.Close()
 		return nil, o, fmt.Errorf("lists: audit: %w", err)
 	}

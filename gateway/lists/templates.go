@@ -2,18 +2,21 @@ package lists
 
 import (
 	"encoding/json"
+
+	"folkevakt/gateway/access"
+	"folkevakt/gateway/freg"
 )
 
 // Template is a predefined list (mal): fixed criteria and elements with a
 // few parameters filled in when ordering.
 type Template struct {
-	ID          string      `json:"id"`
-	Name        string      `json:"name"`
-	Description string      `json:"description"`
-	Parameters  []Parameter `json:"parameters"`
-	Criteria    Criteria    `json:"criteria"` // with the parameters' example values
-	Elements    []string    `json:"elements"`
-	expand      func(p templateParams) (Criteria, error)
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Parameters  []Parameter     `json:"parameters"`
+	Criteria    access.Criteria `json:"criteria"` // with the parameters' example values
+	Elements    []string        `json:"elements"`
+	expand      func(p templateParams) (access.Criteria, error)
 }
 
 // Parameter is one input of a template.
@@ -42,16 +45,16 @@ var templates = []Template{
 			{Name: "alder", Type: "integer", Required: true, Description: "lowest age on referansedato", Example: 65},
 			{Name: "referansedato", Type: "date", Description: "day the age is computed on (default: day of the order)", Example: "2026-03-01"},
 		},
-		Criteria: Criteria{Personstatustyper: []string{"bosatt"}, AlderFraOgMed: ptr(65), Referansedato: "2026-03-01"},
+		Criteria: access.Criteria{ExtractRequest: freg.ExtractRequest{Personstatustyper: []string{"bosatt"}}, AlderFraOgMed: ptr(65), Referansedato: "2026-03-01"},
 		Elements: []string{"identifikasjonsnummer", "navn", "foedsel", "bostedsadresse"},
-		expand: func(p templateParams) (Criteria, error) {
+		expand: func(p templateParams) (access.Criteria, error) {
 			if p.Alder == nil {
-				return Criteria{}, invalid("alder", "is required by template vaksinasjonsliste")
+				return access.Criteria{}, invalid("alder", "is required by template vaksinasjonsliste")
 			}
 			if p.Foedselsaar != 0 {
-				return Criteria{}, invalid("foedselsaar", "is not a parameter of template vaksinasjonsliste")
+				return access.Criteria{}, invalid("foedselsaar", "is not a parameter of template vaksinasjonsliste")
 			}
-			return Criteria{Personstatustyper: []string{"bosatt"}, AlderFraOgMed: p.Alder, Referansedato: p.Referansedato}, nil
+			return access.Criteria{ExtractRequest: freg.ExtractRequest{Personstatustyper: []string{"bosatt"}}, AlderFraOgMed: p.Alder, Referansedato: p.Referansedato}, nil
 		},
 	},
 	{
@@ -62,16 +65,16 @@ var templates = []Template{
 		Parameters: []Parameter{
 			{Name: "foedselsaar", Type: "integer", Required: true, Description: "birth year of the children", Example: 2021},
 		},
-		Criteria: Criteria{Personstatustyper: []string{"bosatt"}, FoedselsaarFraOgMed: 2020, FoedselsaarTilOgMed: 2020},
+		Criteria: access.Criteria{ExtractRequest: freg.ExtractRequest{Personstatustyper: []string{"bosatt"}, FoedselsaarFraOgMed: 2020, FoedselsaarTilOgMed: 2020}},
 		Elements: []string{"identifikasjonsnummer", "navn", "foedsel", "bostedsadresse", "foreldreansvar"},
-		expand: func(p templateParams) (Criteria, error) {
+		expand: func(p templateParams) (access.Criteria, error) {
 			if p.Foedselsaar == 0 {
-				return Criteria{}, invalid("foedselsaar", "is required by template skolestartere")
+				return access.Criteria{}, invalid("foedselsaar", "is required by template skolestartere")
 			}
 			if p.Alder != nil || p.Referansedato != "" {
-				return Criteria{}, invalid("alder", "is not a parameter of template skolestartere (only foedselsaar)")
+				return access.Criteria{}, invalid("alder", "is not a parameter of template skolestartere (only foedselsaar)")
 			}
-			return Criteria{Personstatustyper: []string{"bosatt"}, FoedselsaarFraOgMed: p.Foedselsaar, FoedselsaarTilOgMed: p.Foedselsaar}, nil
+			return access.Criteria{ExtractRequest: freg.ExtractRequest{Personstatustyper: []string{"bosatt"}, FoedselsaarFraOgMed: p.Foedselsaar, FoedselsaarTilOgMed: p.Foedselsaar}}, nil
 		},
 	},
 }
@@ -81,7 +84,7 @@ func Templates() []Template { return templates }
 
 // expandTemplate turns a template id and its parameters into criteria and
 // default elements.
-func expandTemplate(id string, params json.RawMessage) (Criteria, []string, error) {
+func expandTemplate(id string, params json.RawMessage) (access.Criteria, []string, error) {
 	for _, t := range templates {
 		if t.ID != id {
 			continue
@@ -89,11 +92,11 @@ func expandTemplate(id string, params json.RawMessage) (Criteria, []string, erro
 		var p templateParams
 		if len(params) > 0 {
 			if err := decodeStrict(params, &p, "parametere"); err != nil {
-				return Criteria{}, nil, err
+				return access.Criteria{}, nil, err
 			}
 		}
 		c, err := t.expand(p)
 		return c, t.Elements, err
 	}
-	return Criteria{}, nil, invalid("mal", "unknown template %q", id)
+	return access.Criteria{}, nil, invalid("mal", "unknown template %q", id)
 }

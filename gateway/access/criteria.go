@@ -1,11 +1,7 @@
-package lists
+package access
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,19 +10,12 @@ import (
 	"folkevakt/gateway/freg"
 )
 
-// Criteria select the persons of a list. The first fields are FREG's
-// TilpassetUttrekkJobbRequest (sent upstream); the rest are applied exactly
-// to every person the uttrekk returns.
+// Criteria select persons for an uttrekk or a citizen list: the one
+// criteria vocabulary. The embedded ExtractRequest is FREG's
+// TilpassetUttrekkJobbRequest (an uttrekk sends it as it is); the further
+// fields are applied exactly to every person the uttrekk returns (lists).
 type Criteria struct {
-	Personstatustyper   []string            `json:"personstatustyper,omitempty"`
-	Kommunenummer       *freg.KommuneFilter `json:"kommunenummer,omitempty"`
-	FoedselsaarFraOgMed int                 `json:"foedselsaarFraOgMed,omitempty"`
-	FoedselsaarTilOgMed int                 `json:"foedselsaarTilOgMed,omitempty"`
-	DoedsaarFraOgMed    int                 `json:"doedsaarFraOgMed,omitempty"`
-	DoedsaarTilOgMed    int                 `json:"doedsaarTilOgMed,omitempty"`
-	Kjoenn              string              `json:"kjoenn,omitempty"`
-	Statsborgerskap     string              `json:"statsborgerskap,omitempty"`
-	Sivilstandstype     string              `json:"sivilstandstype,omitempty"`
+	freg.ExtractRequest
 
 	// Postnummer keeps persons whose address (bosted, or opphold when
 	// kommunenummer selects oppholdskommunenummer) has one of these numbers.
@@ -40,49 +29,9 @@ type Criteria struct {
 	// Referansedato (YYYY-MM-DD) is the day ages are computed on; default the
 	// day of the order.
 	Referansedato string `json:"referansedato,omitempty"`
-	// VisGraderteAdresser asks for graded addresses in the file; the Reducer
-	// decides whether the role may have them.
+	// VisGraderteAdresser asks for graded addresses explicitly; Rules decide
+	// whether the role may have them.
 	VisGraderteAdresser bool `json:"visGraderteAdresser,omitempty"`
-}
-
-// InvalidError is bad input; Field names the offending field or element.
-type InvalidError struct {
-	Field   string
-	Message string
-}
-
-func (e *InvalidError) Error() string { return e.Field + ": " + e.Message }
-
-func invalid(field, format string, args ...any) error {
-	return &InvalidError{Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
-// decodeStrict decodes one JSON value into v, refusing unknown fields and
-// trailing data, and names the offending field.
-func decodeStrict(data []byte, v any, what string) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return invalid(name, "unknown field in %s", what)
-		case errors.As(err, &te):
-			field := te.Field
-			if field == "" {
-				field = what
-			}
-			return invalid(field, "must be a JSON %s", te.Type.String())
-		case errors.Is(err, io.EOF):
-			return invalid(what, "is empty")
-		}
-		return invalid(what, "is not valid JSON")
-	}
-	if dec.More() {
-		return invalid(what, "has data after the JSON value")
-	}
-	return nil
 }
 
 var (
@@ -100,14 +49,54 @@ const (
 	maxAge  = 130
 )
 
-// normalise validates c against the organisation's municipalities and the
-// order day, fills defaults (personstatustyper bosatt, referansedato) and
-// returns the municipalities to order one uttrekk each for. Every error
-// names its field.
-func (c *Criteria) normalise(orgKommuner []string, today time.Time) error {
+// Normalise fills a citizen list's defaults (personstatustyper bosatt,
+// referansedato the order day) and checks the criteria: the one vocabulary
+// and bounds (check) and the one kommune scope (scope). A list without
+// kommunenummer covers every municipality of the organisation.
+func (c *Criteria) Normalise(orgKommuner []string, today time.Time) error {
 	if len(c.Personstatustyper) == 0 {
 		c.Personstatustyper = []string{"bosatt"}
 	}
+	if c.Referansedato == "" {
+		c.Referansedato = today.Format(time.DateOnly)
+	}
+	if err := c.check(today); err != nil {
+		return err
+	}
+	return c.scope(orgKommuner)
+}
+
+// checkExtract checks an uttrekk's criteria: FREG needs personstatustyper,
+// and FREG reads an uttrekk without kommunenummer as nationwide, which no
+// kommune has a basis for.
+func (c *Criteria) checkExtract(today time.Time) error {
+	if len(c.Personstatustyper) == 0 {
+		return invalid("personstatustyper", "is required")
+	}
+	if c.Kommunenummer == nil {
+		return invalid("kommunenummer", "is required: an uttrekk covers one of the organisation's municipalities")
+	}
+	return c.check(today)
+}
+
+// scope keeps criteria within the organisation's own municipalities: a
+// kommune has no basis for lists of other kommuners residents.
+func (c *Criteria) scope(orgKommuner []string) error {
+	if len(orgKommuner) == 0 {
+		return deny(ReasonKommuneNotServed, "the organisation has no municipalities")
+	}
+	if k := c.Kommunenummer; k != nil {
+		nr := k.Bostedskommunenummer + k.Oppholdskommunenummer // check leaves exactly one set
+		if !slices.Contains(orgKommuner, nr) {
+			return deny(ReasonKommuneNotServed, "kommunenummer "+nr+" is not one of the organisation's municipalities ("+strings.Join(orgKommuner, ", ")+")")
+		}
+	}
+	return nil
+}
+
+// check is the one statement of the criteria's vocabulary and bounds.
+// Every error names its field, never a person.
+func (c *Criteria) check(today time.Time) error {
 	for _, t := range c.Personstatustyper {
 		if !slices.Contains(statusTypes, t) {
 			return invalid("personstatustyper", "%q is not one of %s", t, strings.Join(statusTypes, ", "))
@@ -121,19 +110,13 @@ func (c *Criteria) normalise(orgKommuner []string, today time.Time) error {
 		if !reKommune.MatchString(nr) {
 			return invalid("kommunenummer", "%q is not a 4-digit kommunenummer", nr)
 		}
-		if !slices.Contains(orgKommuner, nr) {
-			return invalid("kommunenummer", "%s is not one of the organisation's municipalities (%s)", nr, strings.Join(orgKommuner, ", "))
+	}
+	ref := today
+	if c.Referansedato != "" {
+		var err error
+		if ref, err = time.Parse(time.DateOnly, c.Referansedato); err != nil {
+			return invalid("referansedato", "must be a date YYYY-MM-DD")
 		}
-	}
-	if len(orgKommuner) == 0 {
-		return invalid("kommunenummer", "the organisation has no municipalities")
-	}
-	if c.Referansedato == "" {
-		c.Referansedato = today.Format(time.DateOnly)
-	}
-	ref, err := time.Parse(time.DateOnly, c.Referansedato)
-	if err != nil {
-		return invalid("referansedato", "must be a date YYYY-MM-DD")
 	}
 	thisYear := today.Year()
 	for _, y := range []struct {
@@ -208,23 +191,47 @@ func (c *Criteria) birthYears(ref time.Time) (lo, hi int) {
 	return lo, hi
 }
 
-// opphold reports whether the criteria select by oppholdskommune (and so
+// Opphold reports whether the criteria select by oppholdskommune (and so
 // filter on oppholdsadresse rather than bostedsadresse).
-func (c *Criteria) opphold() bool {
+func (c *Criteria) Opphold() bool {
 	return c.Kommunenummer != nil && c.Kommunenummer.Oppholdskommunenummer != ""
 }
 
 // addressElement is the element the address filters read.
 func (c *Criteria) addressElement() string {
-	if c.opphold() {
+	if c.Opphold() {
 		return "oppholdsadresse"
 	}
 	return "bostedsadresse"
 }
 
-// filterElements are the elements the exact post-filters read; the role must
-// hold them, since filtering on an element reveals it.
+// filterElements are the elements the criteria filter on (see Touched):
+// the uttrekk's own (status always, the kommune's address, birth and death
+// years, kjønn, statsborgerskap, sivilstand) and the exact post-filters'.
+// A list without kommunenummer selects by bostedskommune.
 func (c *Criteria) filterElements() []string {
+	out := []string{"status", c.addressElement()}
+	if c.FoedselsaarFraOgMed != 0 || c.FoedselsaarTilOgMed != 0 || c.AlderFraOgMed != nil || c.AlderTilOgMed != nil {
+		out = append(out, "foedsel")
+	}
+	if c.DoedsaarFraOgMed != 0 || c.DoedsaarTilOgMed != 0 {
+		out = append(out, "doedsfall")
+	}
+	if c.Kjoenn != "" {
+		out = append(out, "kjoenn")
+	}
+	if c.Statsborgerskap != "" {
+		out = append(out, "statsborgerskap")
+	}
+	if c.Sivilstandstype != "" {
+		out = append(out, "sivilstand")
+	}
+	return out
+}
+
+// FetchElements are the elements a list must fetch to apply its exact
+// post-filters (Matcher).
+func (c *Criteria) FetchElements() []string {
 	var out []string
 	if c.AlderFraOgMed != nil || c.AlderTilOgMed != nil {
 		out = append(out, "foedsel")
@@ -235,15 +242,12 @@ func (c *Criteria) filterElements() []string {
 	return out
 }
 
-// extractRequests returns one upstream uttrekk per municipality.
-func (c *Criteria) extractRequests(orgKommuner []string) []freg.ExtractRequest {
+// ExtractRequests returns one upstream uttrekk per municipality.
+func (c *Criteria) ExtractRequests(orgKommuner []string) []freg.ExtractRequest {
 	ref, _ := time.Parse(time.DateOnly, c.Referansedato)
 	lo, hi := c.birthYears(ref)
-	base := freg.ExtractRequest{
-		Personstatustyper: c.Personstatustyper,
-		DoedsaarFraOgMed:  c.DoedsaarFraOgMed, DoedsaarTilOgMed: c.DoedsaarTilOgMed,
-		Kjoenn: c.Kjoenn, Statsborgerskap: c.Statsborgerskap, Sivilstandstype: c.Sivilstandstype,
-	}
+	base := c.ExtractRequest
+	base.FoedselsaarFraOgMed, base.FoedselsaarTilOgMed = 0, 0
 	if lo > minYear {
 		base.FoedselsaarFraOgMed = lo
 	}
@@ -263,70 +267,6 @@ func (c *Criteria) extractRequests(orgKommuner []string) []freg.ExtractRequest {
 	return out
 }
 
-// matcher applies the exact criteria to a reduced person; nil means keep
-// everyone the uttrekk returned.
-type matcher struct {
-	ref           time.Time
-	ageLo, ageHi  int // −1 = open
-	postnummer    []string
-	adressenavn   string
-	opphold, used bool
-}
-
-func (c *Criteria) matcher() matcher {
-	ref, _ := time.Parse(time.DateOnly, c.Referansedato)
-	m := matcher{ref: ref, ageLo: -1, ageHi: -1, postnummer: c.Postnummer,
-		adressenavn: strings.ToLower(strings.TrimSpace(c.Adressenavn)), opphold: c.opphold()}
-	if c.AlderFraOgMed != nil {
-		m.ageLo = *c.AlderFraOgMed
-	}
-	if c.AlderTilOgMed != nil {
-		m.ageHi = *c.AlderTilOgMed
-	}
-	m.used = m.ageLo >= 0 || m.ageHi >= 0 || len(m.postnummer) > 0 || m.adressenavn != ""
-	return m
-}
-
-// ageOn returns the age in whole years on ref of someone born on birth.
-func ageOn(birth, ref time.Time) int {
-	a := ref.Year() - birth.Year()
-	if ref.Month() < birth.Month() || (ref.Month() == birth.Month() && ref.Day() < birth.Day()) {
-		a--
-	}
-	return a
-}
-
-func (m matcher) match(p *freg.Person) bool {
-	if !m.used {
-		return true
-	}
-	if m.ageLo >= 0 || m.ageHi >= 0 {
-		f := current(p.Foedsel)
-		if f == nil || f.Foedselsdato == "" {
-			return false
-		}
-		birth, err := time.Parse(time.DateOnly, f.Foedselsdato)
-		if err != nil {
-			return false
-		}
-		a := ageOn(birth, m.ref)
-		if (m.ageLo >= 0 && a < m.ageLo) || (m.ageHi >= 0 && a > m.ageHi) {
-			return false
-		}
-	}
-	if len(m.postnummer) > 0 || m.adressenavn != "" {
-		var a address
-		if m.opphold {
-			a = oppholdAddress(current(p.Oppholdsadresse))
-		} else {
-			a = bostedAddress(current(p.Bostedsadresse))
-		}
-		if len(m.postnummer) > 0 && !slices.Contains(m.postnummer, a.postnummer) {
-			return false
-		}
-		if m.adressenavn != "" && !strings.HasPrefix(strings.ToLower(a.street), m.adressenavn) {
-			return false
-		}
-	}
-	return true
+func invalid(field, format string, args ...any) *Error {
+	return Invalid(field + ": " + fmt.Sprintf(format, args...))
 }
