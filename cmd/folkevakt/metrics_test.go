@@ -43,7 +43,7 @@ func TestMetricsAndListJobLogs(t *testing.T) {
 
 	code, b = call(t, "POST", srv.base+"/admin/api/v1/roles", adminH, map[string]any{
 		"name": "Lister", "serviceArea": "helse-omsorg", "usage": "web+m2m", "purposes": []string{"citizen-lists"},
-		"elements": []string{"navn", "foedsel"}, "gradedAddresses": "hide"})
+		"elements": []string{"navn", "foedsel", "status", "bostedsadresse"}, "gradedAddresses": "hide"})
 	must(201, code, b, "create role")
 	role := decode[struct{ ID string }](t, b)
 	code, b = call(t, "POST", srv.base+"/admin/api/v1/integrations", adminH, map[string]any{"name": "Fagsystem", "orgNumber": e2eOrg})
