@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/user"
 	"sort"
 	"strings"
@@ -32,10 +33,18 @@ type subcommand struct {
 	noOrg bool
 }
 
+// adminVerbs are the verbs of every admin command, by command name.
+var adminVerbs = map[string]map[string]subcommand{}
+
 // adminCommand builds a command that dispatches to its verbs.
 func adminCommand(name string, verbs map[string]subcommand) func(ctx context.Context, e env, args []string) error {
+	adminVerbs[name] = verbs
 	return func(ctx context.Context, e env, args []string) error {
-		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		if wantsHelp(args) {
+			printVerbs(e.stdout, name, verbs)
+			return errHelp
+		}
+		if len(args) == 0 {
 			printVerbs(e.stderr, name, verbs)
 			return errUsage
 		}
@@ -115,12 +124,8 @@ func (s *adminSession) open(args []string) error {
 	if s.fs == nil {
 		s.flags()
 	}
-	if err := s.fs.Parse(args); err != nil {
-		return errUsage
-	}
-	if s.fs.NArg() > 0 {
-		fmt.Fprintf(s.e.stderr, "%s: unexpected argument %q\n", s.fs.Name(), s.fs.Arg(0))
-		return errUsage
+	if err := parseArgs(s.fs, s.e, args); err != nil {
+		return err
 	}
 	given := map[string]bool{}
 	s.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -135,8 +140,12 @@ func (s *adminSession) open(args []string) error {
 		fmt.Fprintf(s.e.stderr, "%s: --org <orgNumber> is required (or FOLKEVAKT_ORG)\n", s.fs.Name())
 		return errUsage
 	}
+	cfg := &serveConfig{DataDir: s.dataDir, Database: s.database}
+	if err := requireExisting(cfg); err != nil {
+		return err
+	}
 	logger := slog.New(slog.NewTextHandler(s.e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := openStore(s.ctx, &serveConfig{DataDir: s.dataDir, Database: s.database}, logger, false, false)
+	st, err := openStore(s.ctx, cfg, logger, false, false)
 	if err != nil {
 		return err
 	}
@@ -147,6 +156,34 @@ func (s *adminSession) open(args []string) error {
 		if s.org, err = s.svc.OrganisationByNumber(s.ctx, s.orgNumber); err != nil {
 			return fmt.Errorf("--org: %w", err)
 		}
+	}
+	return nil
+}
+
+// requireExisting refuses a data directory or SQLite file that does not
+// exist: only serve and migrate create them, so that a mistyped --data-dir
+// is an error instead of a new, empty database.
+func requireExisting(cfg *serveConfig) error {
+	if sqlstore.IsPostgresURL(cfg.Database) {
+		return nil // a database server, not a file
+	}
+	if cfg.Database == "" {
+		if err := requireDir(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(cfg.databasePath()); err != nil {
+		return fmt.Errorf("database %s does not exist: run 'folkevakt migrate' (or serve) with this --data-dir first", cfg.databasePath())
+	}
+	return nil
+}
+
+// requireDir refuses a missing data directory. The dev commands need it
+// too: a dev key made in a new folder would sign tokens that the server,
+// holding its key in the real data directory, refuses.
+func requireDir(dataDir string) error {
+	if fi, err := os.Stat(dataDir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--data-dir %s is not an existing directory (only serve and migrate create it)", dataDir)
 	}
 	return nil
 }
@@ -182,6 +219,22 @@ func osUser(e env) string {
 
 func (s *adminSession) table() *tabwriter.Writer {
 	return tabwriter.NewWriter(s.e.stdout, 0, 4, 2, ' ', 0)
+}
+
+// jsonFlag registers --json on a list verb.
+func (s *adminSession) jsonFlag() *bool {
+	if s.fs == nil {
+		s.flags()
+	}
+	return s.fs.Bool("json", false, "print JSON (an array) instead of a table")
+}
+
+// printJSONList prints a list verb's result; an empty list is [], not null.
+func printJSONList[T any](s *adminSession, v []T) error {
+	if v == nil {
+		v = []T{}
+	}
+	return s.printJSON(v)
 }
 
 func (s *adminSession) printJSON(v any) error {

@@ -17,7 +17,7 @@ func init() {
 		"list":   {"list an organisation's tokens", tokensList, false},
 		"delete": {"delete a token (--id)", tokensDelete, false},
 	})}
-	commands["service-areas"] = command{"operator: list and add tjenesteområder", adminCommand("service-areas", map[string]subcommand{
+	commands["service-areas"] = command{"operator: list and create tjenesteområder", adminCommand("service-areas", map[string]subcommand{
 		"list":   {"list an organisation's tjenesteområder", areasList, false},
 		"create": {"add a tjenesteområde (--id, --name, --legal-basis, --confidential-allowed)", areasCreate, false},
 	})}
@@ -43,12 +43,16 @@ func orgCreate(s *adminSession, args []string) error {
 }
 
 func orgList(s *adminSession, args []string) error {
+	asJSON := s.jsonFlag()
 	if err := s.open(args); err != nil {
 		return err
 	}
 	orgs, err := s.svc.ListOrganisations(s.ctx)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return printJSONList(s, orgs)
 	}
 	w := s.table()
 	fmt.Fprintln(w, "ORGNUMBER\tNAME\tKOMMUNENUMMER\tID")
@@ -78,12 +82,16 @@ func tokensCreate(s *adminSession, args []string) error {
 }
 
 func tokensList(s *adminSession, args []string) error {
+	asJSON := s.jsonFlag()
 	if err := s.open(args); err != nil {
 		return err
 	}
 	toks, err := s.svc.ListTokens(s.ctx, s.org.ID)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return printJSONList(s, toks)
 	}
 	w := s.table()
 	fmt.Fprintln(w, "ID\tKIND\tNAME\tCREATED")
@@ -109,12 +117,16 @@ func tokensDelete(s *adminSession, args []string) error {
 }
 
 func areasList(s *adminSession, args []string) error {
+	asJSON := s.jsonFlag()
 	if err := s.open(args); err != nil {
 		return err
 	}
 	areas, err := s.svc.ListServiceAreas(s.ctx, s.org.ID)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return printJSONList(s, areas)
 	}
 	w := s.table()
 	fmt.Fprintln(w, "ID\tNAME\tCONFIDENTIAL\tLEGAL BASIS")

@@ -34,12 +34,16 @@ func init() {
 }
 
 func rolesList(s *adminSession, args []string) error {
+	asJSON := s.jsonFlag()
 	if err := s.open(args); err != nil {
 		return err
 	}
 	roles, err := s.svc.ListRoles(s.ctx, s.org.ID)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return printJSONList(s, roles)
 	}
 	w := s.table()
 	fmt.Fprintln(w, "ID\tNAME\tSERVICE AREA\tUSAGE\tPURPOSES\tELEMENTS")
@@ -133,6 +137,7 @@ func rolesCopy(s *adminSession, args []string) error {
 
 func grantsList(s *adminSession, args []string) error {
 	role := s.flags().String("role", "", "role id")
+	asJSON := s.jsonFlag()
 	if err := s.open(args); err != nil {
 		return err
 	}
@@ -142,6 +147,9 @@ func grantsList(s *adminSession, args []string) error {
 	gs, err := s.svc.ListGrants(s.ctx, s.org.ID, *role)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return printJSONList(s, gs)
 	}
 	w := s.table()
 	fmt.Fprintln(w, "ID\tKIND\tSUBJECT\tEXPIRES\tCREATED BY")
@@ -221,12 +229,16 @@ func integrationsCreate(s *adminSession, args []string) error {
 }
 
 func integrationsList(s *adminSession, args []string) error {
+	asJSON := s.jsonFlag()
 	if err := s.open(args); err != nil {
 		return err
 	}
 	is, err := s.svc.ListIntegrations(s.ctx, s.org.ID)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return printJSONList(s, is)
 	}
 	w := s.table()
 	fmt.Fprintln(w, "ID\tNAME\tORGNUMBER\tPASSWORD CHANGED")

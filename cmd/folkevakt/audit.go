@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"folkevakt/store"
 	"folkevakt/store/sqlstore"
@@ -18,8 +17,13 @@ func init() {
 var errChainBroken = errors.New("audit chain broken")
 
 func runAudit(ctx context.Context, e env, args []string) error {
+	const usage = "Usage: folkevakt audit verify [--org <orgNumber>] [--data-dir D] [--database F]"
+	if wantsHelp(args) {
+		fmt.Fprintln(e.stdout, usage)
+		return errHelp
+	}
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(e.stderr, "usage: folkevakt audit verify [--org <orgNumber>] [--data-dir D] [--database F]")
+		fmt.Fprintln(e.stderr, usage)
 		return errUsage
 	}
 	fs := newFlagSet(e, "audit verify")
@@ -30,10 +34,8 @@ func runAudit(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	cfg := &serveConfig{DataDir: *dataDir, Database: *database}
-	if !sqlstore.IsPostgresURL(cfg.Database) {
-		if _, err := os.Stat(cfg.databasePath()); err != nil {
-			return fmt.Errorf("--database: %w", err)
-		}
+	if err := requireExisting(cfg); err != nil {
+		return err
 	}
 	st, err := sqlstore.Open(ctx, cfg.storeOptions(nil))
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -25,28 +26,59 @@ type command struct {
 // commands is the table of subcommands; files register theirs in init.
 var commands = map[string]command{}
 
-// errUsage marks errors already explained to the user (flag errors, help).
-var errUsage = errors.New("usage")
+// Exit codes, one convention for every command: 0 for success and for help
+// asked for (help, -h, --help; printed to stdout), 1 when the work failed,
+// 2 for a usage error (unknown command or flag, missing or unexpected
+// argument; explained on stderr).
+var (
+	// errUsage marks usage errors already explained to the user.
+	errUsage = errors.New("usage")
+	// errHelp marks help that was asked for and printed.
+	errHelp = errors.New("help")
+)
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
 	e := env{stdout: stdout, stderr: stderr, lookup: lookup}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		printHelp(stdout)
-		return 0
-	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "folkevakt: unknown command %q (see 'folkevakt help')\n", args[0])
+	if len(args) == 0 {
+		printHelp(stderr)
 		return 2
 	}
-	if err := cmd.run(ctx, e, args[1:]); err != nil {
-		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
-			return 2
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 { // folkevakt help <command>
+			return run(ctx, []string{args[1], "--help"}, stdout, stderr, lookup)
 		}
-		fmt.Fprintf(stderr, "folkevakt %s: %v\n", args[0], err)
-		return 1
+		printHelp(stdout)
+		return 0
+	case "--version", "-version":
+		name = "version"
 	}
-	return 0
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "folkevakt: unknown command %q (see 'folkevakt help')\n", name)
+		return 2
+	}
+	err := cmd.run(ctx, e, args[1:])
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(stderr, "folkevakt %s: %v\n", name, err)
+	return 1
+}
+
+// wantsHelp reports whether a command's only argument asks for its help.
+func wantsHelp(args []string) bool {
+	return len(args) == 1 && (args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help")
+}
+
+// usageError explains a usage error on stderr and returns errUsage.
+func usageError(e env, command, format string, args ...any) error {
+	fmt.Fprintf(e.stderr, "folkevakt %s: %s\n", command, fmt.Sprintf(format, args...))
+	return errUsage
 }
 
 func printHelp(w io.Writer) {
@@ -61,26 +93,48 @@ func printHelp(w io.Writer) {
 		fmt.Fprintf(w, "  %-14s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nEvery flag of serve can also be set as FOLKEVAKT_<FLAG> (upper snake case).")
-	fmt.Fprintln(w, "Run 'folkevakt <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "Run 'folkevakt help <command>' or 'folkevakt <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "Exit status: 0 success or help, 1 failure, 2 usage error.")
 }
 
-// newFlagSet returns a flag set that prints its usage to e.stderr.
+// newFlagSet returns a flag set whose usage names the command.
 func newFlagSet(e env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("folkevakt "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\nFlags:\n", fs.Name())
+		fs.PrintDefaults()
+	}
 	return fs
+}
+
+// parseArgs parses args: -h prints the flags to stdout (errHelp); a bad
+// flag or a stray argument is explained on stderr (errUsage).
+func parseArgs(fs *flag.FlagSet, e env, args []string) error {
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	err := fs.Parse(args)
+	fs.SetOutput(e.stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		_, _ = e.stdout.Write(buf.Bytes())
+		return errHelp
+	case err != nil:
+		_, _ = e.stderr.Write(buf.Bytes())
+		return errUsage
+	case fs.NArg() > 0:
+		fmt.Fprintf(e.stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
 }
 
 // parseFlags parses args, then fills every flag not given on the command line
 // from FOLKEVAKT_<FLAG>. A bad value in either place is reported with the
 // setting named.
 func parseFlags(fs *flag.FlagSet, e env, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return errUsage
+	if err := parseArgs(fs, e, args); err != nil {
+		return err
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })

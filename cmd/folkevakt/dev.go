@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -23,9 +22,13 @@ var devCommands = map[string]command{
 }
 
 func runDev(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if wantsHelp(args) {
 		printDevHelp(e.stdout)
-		return nil
+		return errHelp
+	}
+	if len(args) == 0 {
+		printDevHelp(e.stderr)
+		return errUsage
 	}
 	cmd, ok := devCommands[args[0]]
 	if !ok {
@@ -55,7 +58,10 @@ func runDevMaskinportenToken(_ context.Context, e env, args []string) error {
 		return err
 	}
 	if *org == "" {
-		return errors.New("--org: required")
+		return usageError(e, "dev maskinporten-token", "--org is required")
+	}
+	if err := requireDir(*dataDir); err != nil {
+		return err
 	}
 	if err := ident.ValidOrgNumber(*org); err != nil {
 		return fmt.Errorf("--org: %q is not a valid organisation number: %v", *org, err)
@@ -78,7 +84,10 @@ func runDevEmployeeToken(_ context.Context, e env, args []string) error {
 		return err
 	}
 	if strings.TrimSpace(*user) == "" {
-		return errors.New("--user: required")
+		return usageError(e, "dev employee-token", "--user is required")
+	}
+	if err := requireDir(*dataDir); err != nil {
+		return err
 	}
 	tok, err := auth.MintEmployeeToken(*dataDir, *user, *oid, *ttl)
 	if err != nil {

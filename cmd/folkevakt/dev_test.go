@@ -102,11 +102,11 @@ func TestDevCommandErrors(t *testing.T) {
 	}{
 		{[]string{"dev", "maskinporten-token", "--org", "974760672"}, 1, "not a valid organisation number"},
 		{[]string{"dev", "maskinporten-token", "--org", "97476067"}, 1, "not a valid organisation number"},
-		{[]string{"dev", "maskinporten-token"}, 1, "--org: required"},
+		{[]string{"dev", "maskinporten-token"}, 2, "--org is required"},
 		{[]string{"dev", "maskinporten-token", "--org", "974760673", "--ttl", "3h"}, 1, "ttl"},
 		{[]string{"dev", "maskinporten-token", "--org", "974760673", "extra"}, 2, "unexpected argument"},
-		{[]string{"dev", "employee-token"}, 1, "--user: required"},
-		{[]string{"dev", "employee-token", "--user", "  "}, 1, "--user: required"},
+		{[]string{"dev", "employee-token"}, 2, "--user is required"},
+		{[]string{"dev", "employee-token", "--user", "  "}, 2, "--user is required"},
 		{[]string{"dev", "employee-token", "--user", "kari", "--ttl", "-1m"}, 1, "ttl"},
 		{[]string{"dev", "mint"}, 2, "unknown command"},
 	} {
@@ -118,7 +118,7 @@ func TestDevCommandErrors(t *testing.T) {
 }
 
 func TestDevHelp(t *testing.T) {
-	for _, args := range [][]string{{"dev"}, {"dev", "help"}, {"dev", "-h"}} {
+	for _, args := range [][]string{{"dev", "help"}, {"dev", "-h"}, {"help", "dev"}} {
 		code, out, _ := devRun(t, nil, args...)
 		if code != 0 || !strings.Contains(out, "maskinporten-token") || !strings.Contains(out, "employee-token") {
 			t.Errorf("folkevakt %s: exit %d, stdout %q", strings.Join(args, " "), code, out)

@@ -41,7 +41,7 @@ func loadServeConfig(e env, name string, args []string) (*serveConfig, error) {
 	fs := newFlagSet(e, name)
 	cfg.register(fs)
 	if err := parseFlags(fs, e, args); err != nil {
-		if errors.Is(err, errUsage) {
+		if errors.Is(err, errUsage) || errors.Is(err, errHelp) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)

@@ -10,7 +10,10 @@ import (
 var version = "dev"
 
 func init() {
-	commands["version"] = command{"print the version", func(ctx context.Context, e env, args []string) error {
+	commands["version"] = command{"print the version (also: folkevakt --version)", func(ctx context.Context, e env, args []string) error {
+		if err := parseArgs(newFlagSet(e, "version"), e, args); err != nil {
+			return err
+		}
 		rev := ""
 		if info, ok := debug.ReadBuildInfo(); ok {
 			for _, s := range info.Settings {
