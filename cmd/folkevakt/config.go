@@ -20,25 +20,26 @@ import (
 
 // serveConfig is the configuration of `folkevakt serve` (contract.md §2).
 type serveConfig struct {
-	Addr           string
-	DataDir        string
-	Database       string
-	Upstream       string
-	Population     int
-	PopulationSeed int64
-	Maskinporten   string
-	OIDCIssuer     string
-	OIDCAudience   string
-	OIDCClientID   string
-	OIDCSecret     string
-	OIDCRedirect   string
-	LogFormat      string
-	LogLevel       string
-	AutoMigrate    bool
-	ListRetention  time.Duration
-	ListWorkers    int
-	ConsoleGroup   string
-	PolicyModel    string
+	Addr                 string
+	DataDir              string
+	Database             string
+	Upstream             string
+	Population           int
+	PopulationSeed       int64
+	Maskinporten         string
+	MaskinportenAudience string
+	OIDCIssuer           string
+	OIDCAudience         string
+	OIDCClientID         string
+	OIDCSecret           string
+	OIDCRedirect         string
+	LogFormat            string
+	LogLevel             string
+	AutoMigrate          bool
+	ListRetention        time.Duration
+	ListWorkers          int
+	ConsoleGroup         string
+	PolicyModel          string
 
 	Bootstrap bootstrapConfig
 }
@@ -60,6 +61,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.Population, "population", 50000, "size of the embedded synthetic register")
 	fs.Int64Var(&c.PopulationSeed, "population-seed", 1, "seed of the embedded synthetic register")
 	fs.StringVar(&c.Maskinporten, "maskinporten", "dev", "'dev' (local dev issuer, keys in data-dir) or a Maskinporten issuer URL whose JWKS is fetched")
+	fs.StringVar(&c.MaskinportenAudience, "maskinporten-audience", "", "expected aud of Maskinporten access tokens (the resource fagsystems ask tokens for); required with a Maskinporten issuer URL")
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", "dev", "issuer of employee ID tokens: 'dev' or e.g. an Entra ID issuer URL")
 	fs.StringVar(&c.OIDCAudience, "oidc-audience", "", "expected aud of employee ID tokens (the Entra application's client id); 'folkevakt' with --oidc-issuer dev")
 	fs.StringVar(&c.OIDCClientID, "oidc-client-id", "", "client id of the web sign-in (default: --oidc-audience)")
@@ -116,6 +118,9 @@ func (c *serveConfig) validate() error {
 		if err := checkURL(c.OIDCIssuer); err != nil {
 			bad("oidc-issuer", "want 'dev' or an issuer URL: %v", err)
 		}
+	}
+	if c.Maskinporten != "dev" && c.MaskinportenAudience == "" {
+		bad("maskinporten-audience", "required when --maskinporten is an issuer URL")
 	}
 	if c.OIDCIssuer != "dev" && c.OIDCAudience == "" {
 		bad("oidc-audience", "required when --oidc-issuer is an issuer URL")

@@ -139,7 +139,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	defer cancel()
 	go engine.Run(runCtx)
 
-	authn, err := auth.New(ctx, auth.Config{Store: st, DataDir: cfg.DataDir, Maskinporten: cfg.Maskinporten,
+	authn, err := auth.New(ctx, auth.Config{Store: st, DataDir: cfg.DataDir, Maskinporten: cfg.Maskinporten, MaskinportenAudience: cfg.MaskinportenAudience,
 		OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience, Logger: logger})
 	if err != nil {
 		return err

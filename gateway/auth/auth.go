@@ -49,9 +49,14 @@ const Dev = "dev"
 type Config struct {
 	Store   store.Store
 	DataDir string // where the dev issuers keep their keys
-	// Maskinporten is "dev" or the Maskinporten issuer URL, e.g.
-	// https://maskinporten.no/ or https://test.maskinporten.no/.
+	// Maskinporten is "dev" or the Maskinporten issuer exactly as its
+	// discovery document and tokens name it, e.g. https://maskinporten.no/
+	// or https://test.maskinporten.no/.
 	Maskinporten string
+	// MaskinportenAudience is the expected aud of Maskinporten access tokens
+	// (the resource the fagsystem asks Maskinporten a token for); required
+	// with a real issuer, DevMaskinportenAudience with the dev issuer.
+	MaskinportenAudience string
 	// OIDCIssuer is "dev" or the employees' OIDC issuer URL, e.g.
 	// https://login.microsoftonline.com/<tenant-id>/v2.0.
 	OIDCIssuer string
@@ -71,6 +76,8 @@ type Authenticator struct {
 	machine  *issuer
 	employee *issuer
 	audience string
+	// machineAudience is the expected aud of Maskinporten tokens.
+	machineAudience string
 	throttle *throttle
 
 	// passwords remembers verified integration passwords: argon2id costs tens
@@ -122,6 +129,15 @@ func New(ctx context.Context, c Config) (*Authenticator, error) {
 			return nil, errors.New("auth: an OIDC issuer URL needs the expected audience (the application's client id)")
 		}
 		a.audience = DevAudience
+	}
+	a.machineAudience = c.MaskinportenAudience
+	switch {
+	case c.Maskinporten == Dev && a.machineAudience == "":
+		a.machineAudience = DevMaskinportenAudience
+	case c.Maskinporten == Dev && a.machineAudience != DevMaskinportenAudience:
+		return nil, fmt.Errorf("auth: the dev Maskinporten issuer mints tokens for audience %q only", DevMaskinportenAudience)
+	case a.machineAudience == "":
+		return nil, errors.New("auth: a Maskinporten issuer URL needs the expected audience (--maskinporten-audience)")
 	}
 	var err error
 	if a.machine, err = newIssuer(ctx, c, kindMaskinporten, c.Maskinporten); err != nil {
@@ -194,7 +210,7 @@ func (a *Authenticator) Machine(ctx context.Context, integrationID, password, be
 	// The token goes first: an RSA verification is far cheaper than argon2id,
 	// so garbage never costs a password hash.
 	var claims maskinportenClaims
-	if reason := a.machine.verify(ctx, a.now, bearer, &claims); reason != "" {
+	if reason := a.machine.verify(ctx, a.now, bearer, &claims, jwt.WithAudience(a.machineAudience)); reason != "" {
 		if reason == reasonKeysUnavailable {
 			return Principal{}, unauthenticated(reason) // our problem, not the caller's
 		}

@@ -141,7 +141,7 @@ func (f *fixture) machineClaims() jwt.MapClaims {
 	now := f.clock.Now()
 	return jwt.MapClaims{
 		"iss":        DevMaskinportenIssuer,
-		"aud":        "unspecified",
+		"aud":        DevMaskinportenAudience,
 		"scope":      "ks:fiks",
 		"consumer":   map[string]string{"authority": "iso6523-actorid-upis", "ID": "0192:" + orgNumber},
 		"client_id":  "test",
@@ -238,7 +238,17 @@ func TestMachineTokenChecks(t *testing.T) {
 		{"nested consumer", signed(with(func(c jwt.MapClaims) {
 			c["consumer"] = map[string]any{"Identifier": map[string]string{"Authority": "iso6523-actorid-upis", "ID": "0192:" + orgNumber}}
 		})), ""},
-		{"issuer with trailing slash", signed(with(func(c jwt.MapClaims) { c["iss"] = DevMaskinportenIssuer + "/" })), ""},
+		{"issuer with trailing slash", signed(with(func(c jwt.MapClaims) { c["iss"] = DevMaskinportenIssuer + "/" })), "wrong issuer"},
+		{"issuer in other case", signed(with(func(c jwt.MapClaims) { c["iss"] = strings.ToUpper(DevMaskinportenIssuer) })), "wrong issuer"},
+		{"audience among others", signed(with(func(c jwt.MapClaims) { c["aud"] = []string{"https://other.example/api", DevMaskinportenAudience} })), ""},
+		{"wrong audience", signed(with(func(c jwt.MapClaims) { c["aud"] = "https://other.example/api" })), "wrong audience"},
+		{"unspecified audience", signed(with(func(c jwt.MapClaims) { c["aud"] = "unspecified" })), "wrong audience"},
+		{"no audience", signed(with(func(c jwt.MapClaims) { delete(c, "aud") })), "missing claim"},
+		{"nbf within skew", signed(with(func(c jwt.MapClaims) { c["nbf"] = now.Add(20 * time.Second).Unix() })), ""},
+		{"iat within skew", signed(with(func(c jwt.MapClaims) { c["iat"] = now.Add(20 * time.Second).Unix() })), ""},
+		{"expired just beyond skew", signed(with(func(c jwt.MapClaims) {
+			c["iat"], c["exp"] = now.Add(-10*time.Minute).Unix(), now.Add(-skew-2*time.Second).Unix()
+		})), "expired token"},
 		{"expired within skew", signed(with(func(c jwt.MapClaims) {
 			c["iat"], c["exp"] = now.Add(-10*time.Minute).Unix(), now.Add(-20*time.Second).Unix()
 		})), ""},

@@ -33,6 +33,9 @@ const (
 	// DevAudience is the aud of dev employee tokens and the default expected
 	// audience with the dev OIDC issuer.
 	DevAudience = "folkevakt"
+	// DevMaskinportenAudience is the aud of dev Maskinporten tokens and the
+	// expected audience with the dev Maskinporten issuer.
+	DevMaskinportenAudience = "folkevakt-dev-gateway"
 	// DevTenantID is the tid claim of dev employee tokens.
 	DevTenantID = "00000000-0000-4000-8000-00000000f01c"
 )
@@ -194,7 +197,7 @@ func MintMaskinportenToken(dataDir, orgNumber string, ttl time.Duration) (string
 	return k.sign(&maskinportenClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    DevMaskinportenIssuer,
-			Audience:  jwt.ClaimStrings{"unspecified"},
+			Audience:  jwt.ClaimStrings{DevMaskinportenAudience},
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 			ID:        uuid.NewString(),

@@ -123,7 +123,7 @@ func TestMount(t *testing.T) {
 
 func TestMountRemoteServesNothing(t *testing.T) {
 	fi := newFakeIssuer(t, kindMaskinporten)
-	f := newFixture(t, func(c *Config) { c.Maskinporten = fi.issuer })
+	f := newFixture(t, func(c *Config) { c.Maskinporten, c.MaskinportenAudience = fi.issuer, remoteMachineAudience })
 	r := gin.New()
 	f.a.Mount(r)
 	for path, want := range map[string]int{

@@ -161,7 +161,7 @@ func (r *remoteKeys) fetch(ctx context.Context) (map[string]*rsa.PublicKey, erro
 	}
 	// A discovery document for another issuer means misconfiguration (or an
 	// impostor); its keys must not be trusted for this one.
-	if trimSlash(doc.Issuer) != trimSlash(r.issuer) {
+	if doc.Issuer != r.issuer {
 		return nil, fmt.Errorf("discovery: issuer %q is not the configured one", doc.Issuer)
 	}
 	u, err := url.Parse(doc.JWKSURI)

@@ -109,15 +109,19 @@ func sign(t *testing.T, k *rsa.PrivateKey, claims jwt.MapClaims) string {
 	return signRS(t, k, thumbprint(&k.PublicKey), jwt.SigningMethodRS256, claims)
 }
 
+// remoteMachineAudience is the audience the remote Maskinporten tests
+// configure.
+const remoteMachineAudience = "https://folkevakt.storevik.kommune.no/folkeregister"
+
 func (f *fixture) remoteMachineClaims(iss string) jwt.MapClaims {
 	c := f.machineClaims()
-	c["iss"] = iss
+	c["iss"], c["aud"] = iss, remoteMachineAudience
 	return c
 }
 
 func TestRemoteMaskinporten(t *testing.T) {
 	fi := newFakeIssuer(t, kindMaskinporten)
-	f := newFixture(t, func(c *Config) { c.Maskinporten = fi.issuer })
+	f := newFixture(t, func(c *Config) { c.Maskinporten, c.MaskinportenAudience = fi.issuer, remoteMachineAudience })
 	if fi.fetches() != 1 {
 		t.Fatalf("New fetched the keys %d times, want 1", fi.fetches())
 	}
@@ -129,10 +133,14 @@ func TestRemoteMaskinporten(t *testing.T) {
 	if err := machine(sign(t, keyA, f.remoteMachineClaims(fi.issuer))); err != nil {
 		t.Fatalf("token of key A: %v", err)
 	}
-	// Maskinporten's issuer has a trailing slash; a token without it matches.
-	if err := machine(sign(t, keyA, f.remoteMachineClaims(strings.TrimSuffix(fi.issuer, "/")))); err != nil {
-		t.Fatalf("issuer without slash: %v", err)
-	}
+	// Maskinporten's issuer has a trailing slash; iss is compared exactly.
+	wantReason(t, machine(sign(t, keyA, f.remoteMachineClaims(strings.TrimSuffix(fi.issuer, "/")))), ErrUnauthenticated, "wrong issuer")
+	// A Maskinporten token for another resource is not for us.
+	other := f.remoteMachineClaims(fi.issuer)
+	other["aud"] = "https://api.other.example/"
+	wantReason(t, machine(sign(t, keyA, other)), ErrUnauthenticated, "wrong audience")
+	other["aud"] = DevMaskinportenAudience
+	wantReason(t, machine(sign(t, keyA, other)), ErrUnauthenticated, "wrong audience")
 	wantReason(t, machine(sign(t, keyA, f.remoteMachineClaims(DevMaskinportenIssuer))), ErrUnauthenticated, "wrong issuer")
 	// Dev tokens are not trusted by a remote configuration.
 	devTok, _ := MintMaskinportenToken(f.dir, orgNumber, 10*time.Minute)
@@ -179,7 +187,7 @@ func TestRemoteMaskinporten(t *testing.T) {
 func TestRemoteIssuerDown(t *testing.T) {
 	fi := newFakeIssuer(t, kindMaskinporten)
 	fi.set(func(fi *fakeIssuer) { fi.down = true })
-	f := newFixture(t, func(c *Config) { c.Maskinporten = fi.issuer })
+	f := newFixture(t, func(c *Config) { c.Maskinporten, c.MaskinportenAudience = fi.issuer, remoteMachineAudience })
 	tok := sign(t, fi.keys[0], f.remoteMachineClaims(fi.issuer))
 	// Our issuer problem is never counted against the caller.
 	for range 2 * maxFailures {
@@ -221,7 +229,7 @@ func TestRemoteIssuerDown(t *testing.T) {
 func TestRemoteDiscoveryIssuerMismatch(t *testing.T) {
 	fi := newFakeIssuer(t, kindMaskinporten)
 	fi.set(func(fi *fakeIssuer) { fi.claimedIssuer = "https://maskinporten.no/" })
-	f := newFixture(t, func(c *Config) { c.Maskinporten = fi.issuer })
+	f := newFixture(t, func(c *Config) { c.Maskinporten, c.MaskinportenAudience = fi.issuer, remoteMachineAudience })
 	_, err := f.a.Machine(f.ctx, f.integ.ID, f.password, sign(t, fi.keys[0], f.remoteMachineClaims(fi.issuer)), testAddr)
 	wantReason(t, err, ErrUnauthenticated, "issuer keys unavailable")
 }
@@ -262,6 +270,8 @@ func TestNewRejectsConfig(t *testing.T) {
 		{"no store", Config{DataDir: t.TempDir(), Maskinporten: Dev, OIDCIssuer: Dev}},
 		{"plain http issuer", Config{Store: st, DataDir: t.TempDir(), Maskinporten: "http://maskinporten.example/", OIDCIssuer: Dev}},
 		{"not a URL", Config{Store: st, DataDir: t.TempDir(), Maskinporten: "maskinporten", OIDCIssuer: Dev}},
+		{"remote Maskinporten without audience", Config{Store: st, DataDir: t.TempDir(), Maskinporten: "https://maskinporten.no/", OIDCIssuer: Dev}},
+		{"dev Maskinporten with a foreign audience", Config{Store: st, DataDir: t.TempDir(), Maskinporten: Dev, MaskinportenAudience: "https://x.example/", OIDCIssuer: Dev}},
 		{"remote OIDC without audience", Config{Store: st, DataDir: t.TempDir(), Maskinporten: Dev, OIDCIssuer: "https://login.microsoftonline.com/" + entraTenant + "/v2.0"}},
 		{"dev without data dir", Config{Store: st, Maskinporten: Dev, OIDCIssuer: Dev}},
 	} {

@@ -50,7 +50,7 @@ type keySource interface {
 
 // issuer is one trusted token issuer.
 type issuer struct {
-	iss         string // expected iss, compared without a trailing slash
+	iss         string // expected iss, compared exactly
 	maxLifetime time.Duration
 	keys        keySource
 	dev         *devKey // set for the dev issuer (served by Mount)
@@ -137,7 +137,7 @@ func (is *issuer) verifyUncached(ctx context.Context, now func() time.Time, raw 
 	_, err := p.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
 		// The issuer is checked before any key lookup so that foreign tokens
 		// never make us fetch keys.
-		if iss, _ := t.Claims.GetIssuer(); trimSlash(iss) != trimSlash(is.iss) {
+		if iss, _ := t.Claims.GetIssuer(); iss != is.iss {
 			return nil, errWrongIssuer
 		}
 		if t.Method.Alg() != jwt.SigningMethodRS256.Alg() {
