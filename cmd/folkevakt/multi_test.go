@@ -126,3 +126,12 @@ func TestTwoInstancesShareAuditChain(t *testing.T) {
 		t.Fatalf("audit verify: %d %q %q, want %q", code, out, stderr, want)
 	}
 }
+
+func openPG(t *testing.T, url string) *sqlstore.Store {
+	t.Helper()
+	st, err := sqlstore.Open(context.Background(), sqlstore.Options{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}

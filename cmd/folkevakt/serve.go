@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"folkevakt/gateway"
 	"folkevakt/gateway/adminapi"
@@ -131,12 +132,17 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Before the policy loads: changes made elsewhere from now on reach
+	// every OnChange hook (PostgreSQL; a no-op on SQLite).
+	if err := st.Follow(runCtx); err != nil {
+		return err
+	}
 	engine, err := policy.New(ctx, policy.Options{Model: string(modelText), Store: st, Logger: logger})
 	if err != nil {
 		return err
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	go engine.Run(runCtx)
 
 	authn, err := auth.New(ctx, auth.Config{Store: st, DataDir: cfg.DataDir, Maskinporten: cfg.Maskinporten, MaskinportenAudience: cfg.MaskinportenAudience,
@@ -168,6 +174,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	// Runs after the HTTP server has shut down: stops list workers and
 	// flushes the audit writer.
 	defer handler.Close()
+	registerFeedMetrics(handler.Metrics(), st)
 	if err := handler.EnableLists(runCtx, gateway.ListsOptions{DataDir: cfg.DataDir, Workers: cfg.ListWorkers, Retention: cfg.ListRetention}); err != nil {
 		return fmt.Errorf("citizen lists: %w", err)
 	}
@@ -264,4 +271,31 @@ func bootstrap(ctx context.Context, svc *admin.Service, b bootstrapConfig) error
 		}
 	}
 	return nil
+}
+
+// registerFeedMetrics exposes the change feed's listener (PostgreSQL).
+func registerFeedMetrics(r prometheus.Registerer, st *sqlstore.Store) {
+	gauge := func(name, help string, v func(sqlstore.FeedStats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return v(st.FeedStats()) })
+	}
+	counter := func(name, help string, v func(sqlstore.FeedStats) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return v(st.FeedStats()) })
+	}
+	r.MustRegister(
+		gauge("folkevakt_change_feed_connected", "1 while the change feed's LISTEN connection is up (PostgreSQL; always 0 on SQLite).",
+			func(f sqlstore.FeedStats) float64 { return b2f(f.Connected) }),
+		counter("folkevakt_change_feed_resyncs_total", "Reads of the change log after a (re)connect, a notification or the safety timer.",
+			func(f sqlstore.FeedStats) float64 { return float64(f.Resyncs) }),
+		counter("folkevakt_change_feed_notifications_total", "Change notifications received from the database.",
+			func(f sqlstore.FeedStats) float64 { return float64(f.Notifications) }),
+		gauge("folkevakt_change_feed_lag_seconds", "Commit-to-delivery delay of the last change made by another instance or the CLI.",
+			func(f sqlstore.FeedStats) float64 { return f.Lag.Seconds() }),
+	)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

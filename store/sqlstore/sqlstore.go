@@ -59,6 +59,8 @@ type Store struct {
 	hooks []func(store.Change)
 	audit auditState // see audit.go
 	lock  *os.File   // the SQLite lock file, when Exclusive
+	url   string     // the PostgreSQL URL, for the change feed's own connection
+	feed  feedState  // see feed.go
 }
 
 // Open opens the PostgreSQL database at o.URL or else (creating it if
@@ -83,7 +85,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if !IsPostgresURL(o.URL) {
 			return nil, store.Invalid("url", "not a postgres:// URL")
 		}
-		s.d = postgresDialect{}
+		s.d, s.url = postgresDialect{}, o.URL
 	} else {
 		registerSQLite()
 		s.d = sqliteDialect{}
@@ -221,7 +223,7 @@ func (s *Store) write(ctx context.Context, op string, fn func(*wtx) error) error
 			return s.fail(op, err)
 		}
 	}
-	s.deliver(w.changes)
+	s.deliverLocal(ctx, w.changes)
 	return nil
 }
 
@@ -245,18 +247,6 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*wtx) error) (*wtx, error
 		return nil, err
 	}
 	return w, nil
-}
-
-// deliver calls the hooks for changes, in order; the writer lock is held.
-func (s *Store) deliver(changes []store.Change) {
-	s.hmu.Lock()
-	hooks := s.hooks
-	s.hmu.Unlock()
-	for _, c := range changes {
-		for _, h := range hooks {
-			h(c)
-		}
-	}
 }
 
 // read runs fn in one read transaction (a consistent snapshot).
