@@ -168,7 +168,7 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 
 	// Deactivation on A: the next request on B is refused.
 	code, body = call(t, "PATCH", a.base+"/scim/v2/Users/"+user.ID, scimH, scimPatch(false))
-	must(200, code, body, "SCIM deactivate on A")
+	must(204, code, body, "SCIM deactivate on A")
 	d = until("deactivation on A refused on B", func() bool { c, _ := call(t, "GET", personURL(b), asEmployee, nil); return c == 401 })
 	t.Logf("SCIM deactivation on A → refused on B after %s", d.Round(time.Millisecond))
 	if d > time.Second {
