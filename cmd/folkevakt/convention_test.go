@@ -204,7 +204,7 @@ func TestCheckConfig(t *testing.T) {
 	upstream := httptest.NewServer(fregsim.NewHandler(reg, slog.New(slog.DiscardHandler)))
 	t.Cleanup(upstream.Close)
 	base := []string{"check-config", "--policy-model", "../../model.conf", "--upstream", upstream.URL + fregsim.Prefix,
-		"--maskinporten", mp.URL + "/tenant/v2.0", "--oidc-audience", "app", "--oidc-redirect-url", "https://folkevakt.example/logg-inn/callback"}
+		"--maskinporten", mp.URL + "/tenant/v2.0", "--maskinporten-audience", "https://folkevakt.example/folkeregister", "--oidc-audience", "app", "--oidc-redirect-url", "https://folkevakt.example/logg-inn/callback"}
 	checks := []string{"data-dir", "policy-model", "database", "upstream", "maskinporten", "oidc-issuer"}
 	lines := func(out string) map[string]string {
 		m := map[string]string{}
