@@ -178,6 +178,9 @@ func (gh groupHandler) Patch(r *http.Request, id string, ops []elimity.PatchOper
 					return old, err
 				}
 			}
+			if err := checkShapes(gh.h.groups, doc); err != nil {
+				return old, err
+			}
 			return withGroupDoc(old, doc)
 		}
 	}

@@ -110,3 +110,122 @@ func TestFilterOperators(t *testing.T) {
 		checkError(t, e.do(http.MethodGet, "/Users?filter="+q(f), ""), http.StatusBadRequest, "invalidFilter")
 	}
 }
+
+// TestShapesOnWrite: after a refused write of the wrong shape the
+// attribute's filters still work (issue 15: one user with "emails": {…}
+// made every emails filter of the organisation answer 500). A single value
+// for a multi-valued attribute in PATCH becomes a one-element list.
+func TestShapesOnWrite(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("kari@testkommune.no")
+	checkError(t, e.do(http.MethodPost, "/Users", `{"userName": "x", "emails": {"value": "x@kommune.no"}}`), http.StatusBadRequest, "invalidValue")
+	checkError(t, e.do(http.MethodPost, "/Users", `{"userName": "y", "addresses": {"locality": "Oslo"}}`), http.StatusBadRequest, "invalidValue")
+	for _, f := range []string{`emails.value co "x"`, `emails[type eq "work"]`, `addresses.locality eq "Oslo"`, `emails pr`} {
+		e.do(http.MethodGet, "/Users?filter="+q(f), "").must(t, http.StatusOK)
+	}
+	r := e.patchUser(id, patchOp(`{"op": "Replace", "path": "addresses", "value": {"type": "work", "locality": "Oslo"}},
+		{"op": "Replace", "value": {"phoneNumbers": {"type": "mobile", "value": "+47 912 34 567"}}}`))
+	if r.str("addresses.0.locality") != "Oslo" || r.str("phoneNumbers.0.value") != "+47 912 34 567" {
+		t.Errorf("single values not stored as lists: %s", r.raw)
+	}
+	r = e.do(http.MethodGet, "/Users?filter="+q(`addresses[locality eq "oslo"] and phoneNumbers.value sw "+47"`), "").must(t, http.StatusOK)
+	if r.get("totalResults") != float64(1) {
+		t.Errorf("filter after PATCH: %s", r.raw)
+	}
+}
+
+// TestUnknownAttributesIgnored: an attribute no schema defines is neither
+// an error nor stored (Microsoft's reference service, U25), at any level;
+// the log names it without its value.
+func TestUnknownAttributesIgnored(t *testing.T) {
+	e := newEnv(t)
+	body := `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+			"urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User"],
+		"userName": "kari@testkommune.no", "adreses": [{"locality": "Hemmelig-gate 7"}],
+		"name": {"givenName": "Kari", "nickname": "Hemmelig-kallenavn"},
+		"emails": [{"value": "kari@testkommune.no", "type": "work", "verified": "Hemmelig-verdi"}],
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Oppvekst", "shoeSize": "Hemmelig-43"},
+		"urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User": {"tag": "Hemmelig-tag"}}`
+	r := e.do(http.MethodPost, "/Users", body).must(t, http.StatusCreated)
+	id := r.str("id")
+	stored, err := e.tenant.GetUser(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{string(stored.Attributes), string(r.raw)} {
+		if strings.Contains(s, "Hemmelig") || strings.Contains(s, "adreses") || strings.Contains(s, "CustomExtensionName") {
+			t.Errorf("unknown attribute kept: %s", s)
+		}
+	}
+	if r.str("name.givenName") != "Kari" || r.str(enterpriseURN+".department") != "Oppvekst" || r.str("emails.0.value") != "kari@testkommune.no" {
+		t.Errorf("known attributes lost: %s", r.raw)
+	}
+	r = e.do(http.MethodPut, "/Users/"+id, `{"userName": "kari@testkommune.no", "favouriteColour": "Hemmelig-blå", "title": "Lærer"}`).must(t, http.StatusOK)
+	if r.str("title") != "Lærer" || strings.Contains(string(r.raw), "Hemmelig") {
+		t.Errorf("PUT: %s", r.raw)
+	}
+	e.patchUser(id, patchOp(`{"op": "Add", "path": "emails", "value": [{"value": "k@x.no", "type": "home", "label": "Hemmelig-etikett"}]}`))
+	logs := e.logs.String()
+	if strings.Contains(logs, "Hemmelig") || strings.Contains(logs, "kari@") {
+		t.Errorf("personal data in the log: %s", logs)
+	}
+	for _, name := range []string{"adreses", "name.nickname", "emails.verified", "shoeSize", "favouriteColour", "emails.label"} {
+		if !strings.Contains(logs, `"`+name+`"`) {
+			t.Errorf("ignored attribute %s not logged: %s", name, logs)
+		}
+	}
+}
+
+// TestPasswordNeverReturned: password is writable (POST, PUT, PATCH) but
+// never returned, and never stored (employees sign in through Entra).
+func TestPasswordNeverReturned(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(http.MethodPost, "/Users", `{"userName": "kari@testkommune.no", "password": "Hemmelig-1"}`).must(t, http.StatusCreated)
+	id := r.str("id")
+	e.do(http.MethodPut, "/Users/"+id, `{"userName": "kari@testkommune.no", "password": "Hemmelig-2"}`).must(t, http.StatusOK)
+	e.patchUser(id, patchOp(`{"op": "Replace", "path": "password", "value": "Hemmelig-3"}`))
+	e.patchUser(id, patchOp(`{"op": "Replace", "value": {"password": "Hemmelig-4"}}`))
+	stored, err := e.tenant.GetUser(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := []string{string(r.raw), string(stored.Attributes),
+		string(e.do(http.MethodGet, "/Users/"+id, "").must(t, http.StatusOK).raw),
+		string(e.do(http.MethodGet, "/Users", "").must(t, http.StatusOK).raw),
+		string(e.do(http.MethodGet, "/Users?attributes=password", "").must(t, http.StatusOK).raw),
+		string(e.do(http.MethodPatch, "/Users/"+id+"?attributes=password,userName", patchOp(`{"op": "Replace", "path": "password", "value": "Hemmelig-5"}`)).must(t, http.StatusOK).raw),
+		e.logs.String()}
+	for _, c := range e.changes() {
+		seen = append(seen, string(c.Before), string(c.After))
+	}
+	for _, s := range seen {
+		if strings.Contains(s, "Hemmelig") || strings.Contains(s, `"password"`) {
+			t.Errorf("password leaked: %s", s)
+		}
+	}
+}
+
+// TestExternalIDNotUnique: externalId is stored as sent; two users may
+// share it (RFC 7643 gives it no uniqueness); identity is our id.
+func TestExternalIDNotUnique(t *testing.T) {
+	e := newEnv(t)
+	a := e.do(http.MethodPost, "/Users", entraCreateUser("a@testkommune.no", "Same-External-ID")).must(t, http.StatusCreated).str("id")
+	b := e.do(http.MethodPost, "/Users", entraCreateUser("b@testkommune.no", "Same-External-ID")).must(t, http.StatusCreated).str("id")
+	g1 := e.do(http.MethodPost, "/Groups", `{"displayName": "G1", "externalId": "grp"}`).must(t, http.StatusCreated).str("id")
+	e.do(http.MethodPost, "/Groups", `{"displayName": "G2", "externalId": "grp"}`).must(t, http.StatusCreated)
+	if a == b {
+		t.Fatal("same id")
+	}
+	r := e.do(http.MethodGet, "/Users?filter="+q(`externalId eq "Same-External-ID"`), "").must(t, http.StatusOK)
+	if r.get("totalResults") != float64(2) || r.str("Resources.0.externalId") != "Same-External-ID" {
+		t.Errorf("externalId eq: %s", r.raw)
+	}
+	// Changing one changes only that one.
+	e.patchUser(a, patchOp(`{"op": "Replace", "path": "externalId", "value": "other"}`))
+	if got := e.do(http.MethodGet, "/Users/"+b, "").must(t, http.StatusOK).str("externalId"); got != "Same-External-ID" {
+		t.Errorf("b's externalId %q", got)
+	}
+	if got := e.do(http.MethodGet, "/Groups/"+g1, "").must(t, http.StatusOK).str("externalId"); got != "grp" {
+		t.Errorf("group externalId %q", got)
+	}
+}

@@ -25,8 +25,16 @@ func newUserDoc(attrs elimity.ResourceAttributes) map[string]any {
 	return doc
 }
 
-// withDoc returns u carrying doc, with the typed fields in sync.
+// passwordAttr is accepted (Entra may be mapped to send one) but never
+// stored or returned: employees sign in through their Entra tenant, never
+// with a password folkevakt keeps (RFC 7643 §4.1.1 lets a provider discard
+// it; "returned" is "never").
+const passwordAttr = "password"
+
+// withUserDoc returns u carrying doc (less the password), with the typed
+// fields in sync.
 func withUserDoc(u store.User, doc map[string]any) (store.User, error) {
+	delete(doc, passwordAttr)
 	u.UserName = stringAttr(doc, "userName")
 	if u.UserName == "" {
 		return u, invalidValue("userName is required")
@@ -47,6 +55,7 @@ func (uh userHandler) view(u store.User, p projection) (elimity.Resource, error)
 	if err != nil {
 		return elimity.Resource{}, err
 	}
+	delete(doc, passwordAttr) // stored by versions before passwords were discarded
 	p.apply(doc)
 	return resource(u.ID, doc, u.CreatedAt, u.UpdatedAt), nil
 }
@@ -126,6 +135,9 @@ func (uh userHandler) Patch(r *http.Request, id string, ops []elimity.PatchOpera
 			if err := applyOp(uh.h.users, doc, op); err != nil {
 				return old, err
 			}
+		}
+		if err := checkShapes(uh.h.users, doc); err != nil {
+			return old, err
 		}
 		return withUserDoc(old, doc)
 	})

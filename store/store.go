@@ -77,6 +77,9 @@ type Tenant interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	// GetUserByUserName compares case-insensitively.
 	GetUserByUserName(ctx context.Context, userName string) (User, error)
+	// GetUserByExternalID finds the one user with that externalId. externalId
+	// is not unique (RFC 7643 gives it no uniqueness); when several users
+	// carry it, none is picked and the result is ErrNotFound, as for none.
 	GetUserByExternalID(ctx context.Context, externalID string) (User, error)
 	ListUsers(ctx context.Context, q ListQuery) (Page[User], error)
 	UpdateUser(ctx context.Context, id string, update func(User) (User, error)) (User, error)

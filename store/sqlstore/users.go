@@ -84,7 +84,16 @@ func (t *tenant) GetUserByExternalID(ctx context.Context, externalID string) (st
 	if externalID == "" {
 		return store.User{}, store.ErrNotFound
 	}
-	return t.getUser(ctx, "u.external_id = ?", externalID)
+	// Two rows suffice to tell one user from several.
+	users, err := readAll[store.User, userRow](ctx, t.s, "get user", userSelect+
+		`WHERE u.org_id = ? AND u.external_id = ? ORDER BY u.created_at, u.id LIMIT 2`, t.org, externalID)
+	if err != nil {
+		return store.User{}, err
+	}
+	if len(users) != 1 {
+		return store.User{}, store.ErrNotFound
+	}
+	return users[0], nil
 }
 
 func (t *tenant) ListUsers(ctx context.Context, q store.ListQuery) (store.Page[store.User], error) {

@@ -287,8 +287,17 @@ func testUsers(t *testing.T, s store.Store) {
 	}
 	_, err = tn.CreateUser(ctx, store.User{UserName: "KARI.NORDMANN@kommune.no"})
 	wantErr(t, "userName unique case-insensitively", err, store.ErrConflict)
-	_, err = tn.CreateUser(ctx, store.User{UserName: "other", ExternalID: "oid-1"})
-	wantErr(t, "externalId unique", err, store.ErrConflict)
+	// externalId is stored as sent, without uniqueness (RFC 7643 §3.1).
+	twin, err := tn.CreateUser(ctx, store.User{UserName: "other", ExternalID: "oid-1"})
+	noErr(t, "a second user with the same externalId", err)
+	_, err = tn.GetUserByExternalID(ctx, "oid-1")
+	wantErr(t, "GetUserByExternalID of two users", err, store.ErrNotFound)
+	twins, err := tn.ListUsers(ctx, store.ListQuery{Filter: &store.Filter{Op: store.OpEq, Attr: "externalId", Value: "oid-1"}})
+	noErr(t, "ListUsers externalId eq", err)
+	if twins.Total != 2 {
+		t.Fatalf("externalId eq found %d users, want 2", twins.Total)
+	}
+	noErr(t, "DeleteUser twin", tn.DeleteUser(ctx, twin.ID))
 	newUser(t, tn, "no-external-1")
 	newUser(t, tn, "no-external-2") // empty externalIds never collide
 	_, err = tn.CreateUser(ctx, store.User{})
