@@ -102,7 +102,7 @@ type Foedsel struct {
 type FoedselINorge struct {
 	Metadata
 	Foedselsinstitusjonsnavn string `json:"foedselsinstitusjonsnavn,omitempty"`
-	Rekkefoelgenummer        string `json:"rekkefoelgenummer,omitempty"`
+	Rekkefoelgenummer        int64  `json:"rekkefoelgenummer,omitempty"`
 }
 
 type Kjoenn struct {
@@ -404,9 +404,9 @@ type DoedsboAdvokat struct {
 }
 
 type DoedsboOrganisasjon struct {
-	Organisasjonsnavn   string `json:"organisasjonsnavn"`
-	Organisasjonsnummer string `json:"organisasjonsnummer,omitempty"`
-	Kontaktpersonnavn   string `json:"kontaktpersonnavn,omitempty"`
+	Organisasjonsnavn   string         `json:"organisasjonsnavn"`
+	Organisasjonsnummer string         `json:"organisasjonsnummer,omitempty"`
+	Kontaktpersonnavn   *OriginaltNavn `json:"kontaktpersonnavn,omitempty"`
 }
 
 type DoedsboAdresse struct {

@@ -211,6 +211,7 @@ func (r *Register) materialise(i int32, sel freg.Selection) *freg.Person {
 		out.Utflytting = []freg.Utflytting{{Metadata: meta(at(evUtflyttet, p.end), 0),
 			Tilflyttingsland: d.iso3, TilflyttingsstedIUtlandet: d.city, Utflyttingsdato: dateString(p.end)}}
 	}
+	r.rareElements(i, p, out)
 	return freg.Project(out, sel)
 }
 
