@@ -15,10 +15,19 @@ import (
 	"folkevakt/store"
 )
 
-// createTemp opens the file a list is written to; tests replace it to
-// reach a full disk.
+// createTemp opens the file a list is written to, readable by the owner
+// only whatever the umask or the mode of a partial file left behind; tests
+// replace it to reach a full disk.
 var createTemp = func(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // errCancelled ends a job whose order was cancelled (status already set).

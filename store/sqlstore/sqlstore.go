@@ -90,6 +90,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		registerSQLite()
 		s.d = sqliteDialect{}
 		writerDSN, readerDSN = sqliteDSN(o.Path, true), sqliteDSN(o.Path, false)
+		if err := restrictSQLiteFiles(o.Path, o.Logger); err != nil {
+			return nil, err
+		}
 		if o.Exclusive {
 			var err error
 			if s.lock, err = lockFile(o.Path); err != nil {
