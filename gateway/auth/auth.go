@@ -78,7 +78,7 @@ type Authenticator struct {
 	audience string
 	// machineAudience is the expected aud of Maskinporten tokens.
 	machineAudience string
-	throttle *throttle
+	throttle        *throttle
 
 	// passwords remembers verified integration passwords: argon2id costs tens
 	// of milliseconds per request otherwise. The key holds the password's
