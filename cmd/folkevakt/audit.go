@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"folkevakt/policy/admin"
 	"folkevakt/store"
 	"folkevakt/store/sqlstore"
 )
@@ -52,6 +53,8 @@ func runAudit(ctx context.Context, e env, args []string) error {
 	} else if orgs, err = st.ListOrganisations(ctx); err != nil {
 		return err
 	}
+	svc := admin.New(st, admin.Options{})
+	actx := store.WithActor(ctx, "cli:"+osUser(e))
 	failed := 0
 	for _, o := range orgs {
 		n, err := verifyChain(ctx, st.Tenant(o.ID), o.ID)
@@ -63,6 +66,10 @@ func runAudit(ctx context.Context, e env, args []string) error {
 			return fmt.Errorf("organisation %s: %w", o.OrgNumber, err)
 		default:
 			fmt.Fprintf(e.stdout, "%s %s: OK, %d records\n", o.OrgNumber, o.Name, n)
+		}
+		// Verification reads every record: audited like any audit read.
+		if err := svc.NoteAuditRead(actx, o.ID, admin.ActionAuditVerify, "", map[string]int64{"verified": n}); err != nil {
+			return fmt.Errorf("organisation %s: %w", o.OrgNumber, err)
 		}
 	}
 	if failed > 0 {

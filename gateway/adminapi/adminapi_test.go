@@ -599,6 +599,17 @@ func TestAuditAndChanges(t *testing.T) {
 	if p.Total != 1 || p.Items[0].Decision != store.DecisionDeny {
 		t.Fatalf("org B sees %s", r.body)
 	}
+	// Reading the log is audited (issue 12): the person query above is now
+	// in the person's own trail, with who asked.
+	r = f.do(f.a.token, "GET", "/audit?person=01012012345", nil)
+	r.json(t, &p)
+	found := false
+	for _, it := range p.Items {
+		found = found || (it.Action == "audit-query" && it.SubjectID == "admin:officer" && len(it.Persons) == 1)
+	}
+	if p.Total != 6 || !found {
+		t.Fatalf("the audit read is not audited: %s", r.body)
+	}
 	expectField(t, "bad from", f.do(f.a.token, "GET", "/audit?from=yesterday", nil), "from")
 	expectField(t, "bad count", f.do(f.a.token, "GET", "/audit?count=x", nil), "count")
 	expectField(t, "huge count", f.do(f.a.token, "GET", "/audit?count=100000", nil), "count")

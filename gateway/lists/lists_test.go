@@ -20,6 +20,7 @@ import (
 
 	"folkevakt/gateway/access"
 	"folkevakt/gateway/freg"
+	"folkevakt/gateway/freg/ident"
 	"folkevakt/store"
 )
 
@@ -374,6 +375,23 @@ func TestSkolestartere(t *testing.T) {
 	}
 	if withParents == 0 {
 		t.Fatal("no child with foreldreansvarlige")
+	}
+	// Every identity number in the file (children and foreldreansvarlige)
+	// is named in an audit record (issue 12: the parents were in none).
+	audited := map[string]bool{}
+	f.mu.Lock()
+	for _, a := range f.audit {
+		for _, p := range a.Persons {
+			audited[p] = true
+		}
+	}
+	f.mu.Unlock()
+	for _, r := range rows[1:] {
+		for _, cell := range r {
+			if len(cell) == 11 && ident.Validate(cell) == nil && !audited[cell] {
+				t.Fatalf("%s is in the file but in no audit record", cell)
+			}
+		}
 	}
 }
 

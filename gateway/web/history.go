@@ -82,7 +82,7 @@ type auditData struct {
 // auditPage filters with POST, so that an identity number never appears in
 // a URL; GET shows the newest records unfiltered.
 func (a *app) auditPage(c *gin.Context) {
-	ctx := c.Request.Context()
+	ctx := actorCtx(c) // the audit read is audited with the console user as actor
 	orgID := sess(c).orgID
 	f := auditForm{Start: 1}
 	var errs []fieldError

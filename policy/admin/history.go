@@ -2,6 +2,8 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -45,7 +47,52 @@ func (s *Service) QueryAudit(ctx context.Context, orgID string, q store.AuditQue
 	if q.Decision != "" && q.Decision != store.DecisionAllow && q.Decision != store.DecisionDeny {
 		return store.Page[store.AuditRecord]{}, store.Invalid("decision", "must be %q or %q", store.DecisionAllow, store.DecisionDeny)
 	}
-	return s.store.Tenant(orgID).ListAudit(ctx, q)
+	p, err := s.store.Tenant(orgID).ListAudit(ctx, q)
+	if err != nil {
+		return p, err
+	}
+	// Reading who has seen a person's data is itself a read of it.
+	criteria := map[string]any{"subject": q.SubjectID, "role": q.RoleID, "decision": q.Decision,
+		"startIndex": q.StartIndex, "count": q.Count}
+	if !q.From.IsZero() {
+		criteria["from"] = q.From
+	}
+	if !q.To.IsZero() {
+		criteria["to"] = q.To
+	}
+	if err := s.NoteAuditRead(ctx, orgID, ActionAuditQuery, q.Person, criteria); err != nil {
+		return store.Page[store.AuditRecord]{}, err
+	}
+	return p, nil
+}
+
+// Actions of the audit records written when the audit log is read.
+const (
+	ActionAuditQuery  = "audit-query"
+	ActionAuditVerify = "audit-verify"
+)
+
+// NoteAuditRead durably records that the actor of ctx (admin token,
+// console user, CLI operator) read the organisation's audit log: the one
+// place where reading the log is itself audited. person is the identity
+// number asked about, if any.
+func (s *Service) NoteAuditRead(ctx context.Context, orgID, action, person string, criteria any) error {
+	rec := store.AuditRecord{OrgID: orgID, Time: s.now(), SubjectKind: "operator", SubjectID: store.ActorFrom(ctx),
+		Action: action, Purpose: "audit", Decision: store.DecisionAllow, Status: 200}
+	if person != "" {
+		rec.Persons = []string{person}
+	}
+	if criteria != nil {
+		b, err := json.Marshal(criteria)
+		if err != nil {
+			return err
+		}
+		rec.Criteria = b
+	}
+	if _, err := s.store.AppendAudit(context.WithoutCancel(ctx), []store.AuditRecord{rec}); err != nil {
+		return fmt.Errorf("audit the audit read: %w", err)
+	}
+	return nil
 }
 
 // QueryChanges returns one page of the organisation's change history,
