@@ -80,13 +80,13 @@ func (h *Handlers) Register(r gin.IRouter) {
 			h.reply(c, 0, nil, err)
 			return
 		}
-		ct := "text/csv; charset=utf-8"
-		if o.Format == FormatXLSX {
-			ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		made := o.CreatedAt
+		if o.FinishedAt != nil {
+			made = *o.FinishedAt
 		}
-		c.Header("Content-Disposition", `attachment; filename="innbyggerliste-`+o.ID+`.`+o.Format+`"`)
+		c.Header("Content-Disposition", `attachment; filename="`+DownloadName(who.Role.Name, made, o.Format)+`"`)
 		c.Header("Cache-Control", "no-store")
-		c.DataFromReader(http.StatusOK, st.Size(), ct, f, nil)
+		c.DataFromReader(http.StatusOK, st.Size(), ContentType(o.Format), f, nil)
 	}))
 	r.POST(base+"/:id/avbryt", h.lists(func(c *gin.Context, who Caller) {
 		o, err := h.Service.Cancel(c.Request.Context(), who, c.Param("id"))

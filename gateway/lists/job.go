@@ -247,7 +247,7 @@ func (j *job) run(ctx context.Context, tmp string, orgKommuner []string) (rows i
 	for i, c := range cols {
 		headers[i] = c.header
 	}
-	w, err := newFileWriter(j.o.Format, f, headers, j.s.o.SheetRows)
+	w, err := newFileWriter(j.o.Format, f, headers, j.s.o.SheetRows, fileMeta{role: j.caller.Role.Name, created: j.s.o.Now()})
 	if err != nil {
 		return 0, err
 	}

@@ -180,14 +180,17 @@ func TestListMatchesBruteForce(t *testing.T) {
 		t.Errorf("order rows %d done %d total %d, file has %d", o.Rows, o.Done, o.Total, len(rows)-1)
 	}
 
-	// The same list as CSV: BOM, the same header and rows, ISO dates.
+	// The same list as CSV: BOM, ';' between fields (Norwegian Excel), the
+	// same header and rows, ISO dates.
 	body["format"] = "csv"
 	oc := f.wait(orderVia(t, f, who, body).ID)
 	data := download(t, f, who, oc.ID)
 	if !bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) {
 		t.Fatal("CSV has no UTF-8 byte-order mark")
 	}
-	recs, err := csv.NewReader(bytes.NewReader(data[3:])).ReadAll()
+	rd := csv.NewReader(bytes.NewReader(data[3:]))
+	rd.Comma = ';'
+	recs, err := rd.ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

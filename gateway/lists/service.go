@@ -287,8 +287,8 @@ func (s *Service) order(ctx context.Context, c Caller, crit access.Criteria, ele
 	if err != nil {
 		return store.ListOrder{}, err
 	}
-	if format != FormatXLSX && format != FormatCSV {
-		return store.ListOrder{}, s.o.Access.Refuse(ctx, c, store.PurposeCitizenLists, nil, invalid("format", "must be xlsx or csv"))
+	if !validFormat(format) {
+		return store.ListOrder{}, s.o.Access.Refuse(ctx, c, store.PurposeCitizenLists, nil, invalid("format", "must be xlsx, csv (separated by ;) or csv-comma"))
 	}
 	if elements, err = listElements(elements); err != nil {
 		return store.ListOrder{}, s.o.Access.Refuse(ctx, c, store.PurposeCitizenLists, nil, err)
@@ -425,11 +425,11 @@ func (s *Service) Open(ctx context.Context, c Caller, id string) (*os.File, stor
 
 // fileName is the final file of an order, relative to DataDir.
 func fileName(o store.ListOrder) string {
-	return filepath.Join("lists", o.OrgID, o.ID+"."+o.Format)
+	return filepath.Join("lists", o.OrgID, o.ID+"."+extension(o.Format))
 }
 
 func (s *Service) tempPath(o store.ListOrder) string {
-	return filepath.Join(s.o.DataDir, "lists", o.OrgID, "."+o.ID+"."+o.Format+".tmp")
+	return filepath.Join(s.o.DataDir, "lists", o.OrgID, "."+o.ID+"."+extension(o.Format)+".tmp")
 }
 
 // fail marks an order failed with msg unless it already ended.
