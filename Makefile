@@ -63,6 +63,9 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz FuzzValidOrgNumber -fuzztime 20s ./gateway/freg/ident
 	$(GO) test -run '^$$' -fuzz FuzzFilter -fuzztime 20s ./scim
 	$(GO) test -run '^$$' -fuzz FuzzPatchPath -fuzztime 20s ./scim
+	$(GO) test -run '^$$' -fuzz '^FuzzQuery$$' -fuzztime 20s ./gateway/freg
+	$(GO) test -run '^$$' -fuzz '^FuzzCheckJSONDepth$$' -fuzztime 20s ./gateway/freg
+	$(GO) test -run '^$$' -fuzz '^FuzzPersonJSON$$' -fuzztime 20s ./gateway/reduce
 
 # The benchmarks behind the issue targets (figures in docs/performance.md).
 bench: deps

@@ -13,6 +13,7 @@ import (
 
 	"folkevakt/gateway/access"
 	"folkevakt/gateway/auth"
+	"folkevakt/gateway/freg"
 	"folkevakt/store"
 )
 
@@ -64,6 +65,11 @@ func (s *Server) handle(purpose string, h handler) gin.HandlerFunc {
 		x := s.newExchange(c, purpose)
 		if err := x.identify(); err != nil {
 			x.finish(nil, err)
+			return
+		}
+		// Bounded before any handler parses the query.
+		if err := freg.CheckQuery(c.Request.URL.RawQuery); err != nil {
+			x.finish(nil, searchError(err))
 			return
 		}
 		body, err := h(x)

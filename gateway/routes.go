@@ -55,6 +55,9 @@ func personRequest(v url.Values, allowed ...string) (access.PersonRequest, error
 		}
 	}
 	pr := access.PersonRequest{Parts: freg.ParsePartParams(v)}
+	if err := freg.CheckParts(pr.Parts); err != nil {
+		return access.PersonRequest{}, searchError(err)
+	}
 	if vals, ok := v[paramVisGraderte]; ok {
 		if len(vals) != 1 || (vals[0] != "true" && vals[0] != "false") {
 			return access.PersonRequest{}, access.Invalid(paramVisGraderte + " must be true or false")
@@ -204,6 +207,7 @@ func (s *Server) extractBatch(x *exchange) (any, error) {
 
 // searchError turns a ParseSearchQuery error (which names the parameter,
 // never its value) into a 400.
+// (searchError serves every freg.ErrInvalid of the request's own input.)
 func searchError(err error) error {
 	return access.Invalid(strings.TrimPrefix(err.Error(), freg.ErrInvalid.Error()+": "))
 }
@@ -224,6 +228,9 @@ func decodeJSON(r *http.Request, dst any) error {
 	}
 	if len(body) > maxBodyBytes {
 		return access.Invalid(fmt.Sprintf("body larger than %d bytes", maxBodyBytes))
+	}
+	if err := freg.CheckJSONDepth(body, freg.MaxJSONDepth); err != nil {
+		return searchError(err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

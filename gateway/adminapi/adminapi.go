@@ -4,6 +4,7 @@
 package adminapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"folkevakt/gateway/freg"
 	"folkevakt/policy"
 	"folkevakt/policy/admin"
 	"folkevakt/policy/secret"
@@ -177,9 +179,16 @@ func (a *api) bind(c *gin.Context, dst any) bool {
 		writeError(c, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", MaxBody))
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody))
+	if err == nil && freg.CheckJSONDepth(body, freg.MaxJSONDepth) != nil {
+		writeError(c, http.StatusBadRequest, "malformed_json", fmt.Sprintf("the body nests deeper than %d levels", freg.MaxJSONDepth))
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err = dec.Decode(dst)
+	if err == nil {
+		err = dec.Decode(dst)
+	}
 	if err == nil && dec.More() {
 		err = errors.New("unexpected data after the JSON value")
 	}

@@ -745,3 +745,14 @@ func TestUnmatchedAdminRoutes(t *testing.T) {
 		}
 	}
 }
+
+// A deeply nested body is refused before it is decoded.
+func TestDeepJSONRefused(t *testing.T) {
+	f := newFixture(t)
+	deep := `{"name":"x","elements":` + strings.Repeat("[", 50_000) + strings.Repeat("]", 50_000) + `}`
+	r := f.do(f.a.token, "POST", "/roles", deep)
+	expect(t, "deep body", r, http.StatusBadRequest)
+	if m := r.obj(t); m["error"] != "malformed_json" || !strings.Contains(m["message"].(string), "deeper") {
+		t.Fatalf("deep body: %s", r.body)
+	}
+}

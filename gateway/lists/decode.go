@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"folkevakt/gateway/access"
+	"folkevakt/gateway/freg"
 )
 
 func invalid(field, format string, args ...any) error {
@@ -18,6 +19,9 @@ func invalid(field, format string, args ...any) error {
 // decodeStrict decodes one JSON value into v, refusing unknown fields and
 // trailing data, and names the offending field.
 func decodeStrict(data []byte, v any, what string) error {
+	if freg.CheckJSONDepth(data, freg.MaxJSONDepth) != nil {
+		return invalid(what, "nests deeper than %d levels", freg.MaxJSONDepth)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
