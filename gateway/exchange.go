@@ -248,10 +248,11 @@ func (x *exchange) writeError(e *access.Error) {
 	}
 }
 
-// internal logs err once and returns the generic 500.
+// internal logs err once and returns its Failure (500, or 503 while the
+// database is unreachable).
 func (x *exchange) internal(err error, op string) *access.Error {
 	x.s.log.Error("internal error", "request_id", x.caller.RequestID, "route", x.c.FullPath(), "op", op, "err", err)
-	return &access.Error{Reason: access.ReasonInternal, Message: "internal error"}
+	return access.Failure(err)
 }
 
 func bearerToken(h string) (string, bool) {

@@ -20,6 +20,10 @@ func invalidValue(detail string) scimerrors.ScimError {
 	return badRequest(scimerrors.ScimTypeInvalidValue, detail)
 }
 
+// errUnavailable: the database cannot be reached; nothing was changed and
+// the client (Entra retries) may send the request again.
+var errUnavailable = scimerrors.ScimError{Detail: "The service is temporarily unavailable; retry later.", Status: http.StatusServiceUnavailable}
+
 func invalidPath(detail string) scimerrors.ScimError {
 	return badRequest(scimerrors.ScimTypeInvalidPath, detail)
 }
@@ -49,6 +53,9 @@ func (h *Handler) storeError(r *http.Request, err error, id string) error {
 		return invalidValue("invalid value for " + ve.Field)
 	case errors.Is(err, store.ErrInvalid):
 		return scimerrors.ScimErrorInvalidValue
+	case errors.Is(err, store.ErrUnavailable):
+		state(r.Context()).unavailable = true
+		return errUnavailable
 	default:
 		return h.fault(r, err)
 	}

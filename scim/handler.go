@@ -133,6 +133,10 @@ func tenant(ctx context.Context) store.Tenant {
 type requestState struct {
 	filter    *store.Filter
 	createdID string
+	// unavailable: the store could not be reached. elimity allows only
+	// some statuses per operation and turns 503 into 500, so resourceWriter
+	// answers errUnavailable in its place.
+	unavailable bool
 }
 
 type stateKey struct{}
@@ -278,10 +282,21 @@ func (rw *resourceWriter) WriteHeader(status int) {
 	if status == http.StatusCreated && rw.state.createdID != "" {
 		rw.Header().Set("Location", rw.base+"/"+rw.state.createdID)
 	}
+	if rw.state.unavailable {
+		status = errUnavailable.Status
+		rw.Header().Set("Retry-After", "5")
+	}
 	rw.ResponseWriter.WriteHeader(status)
 }
 
 func (rw *resourceWriter) Write(b []byte) (int, error) {
+	if rw.state.unavailable {
+		raw, _ := errUnavailable.MarshalJSON() // marshals only strings
+		if _, err := rw.ResponseWriter.Write(raw); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
 	for _, ep := range [...]string{"Users/", "Groups/"} {
 		b = bytes.ReplaceAll(b, []byte(`"location":"`+ep), []byte(`"location":"`+rw.base+"/"+ep))
 	}
@@ -302,6 +317,8 @@ func (h *Handler) authenticate(r *http.Request) (store.Token, error) {
 		h.logger.WarnContext(r.Context(), "scim authentication failed", "reason", "unknown token",
 			"route", routeTemplate(r.URL.Path), "request_id", requestID(r), "client_ip", r.RemoteAddr)
 		return store.Token{}, errUnauthorized
+	case errors.Is(err, store.ErrUnavailable):
+		return store.Token{}, errUnavailable
 	case err != nil:
 		return store.Token{}, h.fault(r, err)
 	}

@@ -13,6 +13,10 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrInvalid: the input breaks a rule; use *ValidationError to name the field.
 	ErrInvalid = errors.New("invalid")
+	// ErrUnavailable: the database cannot be reached now (lost connection,
+	// server down or restarting). Nothing was changed; the same call may
+	// succeed later, so callers answer 503 rather than 500.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // ValidationError names the offending field. It matches ErrInvalid.

@@ -203,10 +203,10 @@ func errorClass(err error) string {
 	return err.Error()
 }
 
-// internal logs err once and returns the generic internal error.
+// internal logs err once and returns its Failure.
 func (r *read) internal(err error, op string) *Error {
 	r.s.log.Error("internal error", "request_id", r.rec.RequestID, "action", r.rec.Action, "op", op, "err", err)
-	return deny(ReasonInternal, "internal error")
+	return Failure(err)
 }
 
 // upstream runs fn with the upstream deadline and records its duration.

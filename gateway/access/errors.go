@@ -7,6 +7,7 @@ import (
 
 	"folkevakt/gateway/freg"
 	"folkevakt/policy"
+	"folkevakt/store"
 )
 
 // Reason is why a read was refused or failed: the errorCode of the Fiks
@@ -35,6 +36,7 @@ const (
 	ReasonUpstream         Reason = "upstream-failure"
 	ReasonUpstreamTimeout  Reason = "upstream-timeout"
 	ReasonAudit            Reason = "audit-unavailable"
+	ReasonUnavailable      Reason = "store-unavailable"
 	ReasonInternal         Reason = "internal-error"
 )
 
@@ -62,6 +64,7 @@ var statuses = map[Reason]int{
 	ReasonUpstream:         502,
 	ReasonUpstreamTimeout:  504,
 	ReasonAudit:            503,
+	ReasonUnavailable:      503,
 	ReasonInternal:         500,
 }
 
@@ -102,6 +105,15 @@ func Invalid(msg string) *Error {
 }
 
 func deny(r Reason, msg string) *Error { return &Error{Reason: r, Message: msg} }
+
+// Failure is the error of a failed internal step: 503 while the database
+// cannot be reached (the caller may retry), else the generic 500.
+func Failure(err error) *Error {
+	if errors.Is(err, store.ErrUnavailable) {
+		return deny(ReasonUnavailable, "the service is temporarily unavailable, retry later")
+	}
+	return deny(ReasonInternal, "internal error")
+}
 
 // AsError returns err as an *Error: typed errors as they are, FREG client
 // errors mapped to our own reason and message (the upstream's text never

@@ -56,6 +56,9 @@ type dialect interface {
 	// holds an organisation's audit chain head until commit ("" when one
 	// process is the only writer).
 	lockAuditHead() string
+	// unavailable reports whether err means the database cannot be
+	// reached (store.ErrUnavailable) rather than a fault of the call.
+	unavailable(err error) bool
 	// retry reports whether a failed write transaction may simply be run
 	// again (a deadlock or serialisation failure between processes).
 	retry(err error) bool
@@ -110,6 +113,12 @@ func (sqliteDialect) lockChanges() string   { return "" }
 func (sqliteDialect) notifyChanges() string { return "" }
 func (sqliteDialect) lockAuditHead() string { return "" }
 func (sqliteDialect) retry(error) bool      { return false }
+
+// SQLite is a file: busy past the timeout is the only passing condition.
+func (sqliteDialect) unavailable(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+}
 
 func (sqliteDialect) tableExists() string {
 	return "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"

@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 
@@ -79,6 +82,20 @@ func (postgresDialect) sentinel(err error) error {
 func (postgresDialect) retry(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
+// unavailable: the connection failed or the server is shutting down,
+// starting or out of connections (SQLSTATE classes 08, 57P, 53).
+func (postgresDialect) unavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || strings.HasPrefix(pe.Code, "53")
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || pgconn.Timeout(err) ||
+		strings.Contains(err.Error(), "conn closed")
 }
 
 // Several statements make one read; REPEATABLE READ gives them one snapshot.

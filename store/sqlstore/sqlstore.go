@@ -271,7 +271,8 @@ func (s *Store) read(ctx context.Context, op string, fn func(qtx) error) error {
 func (s *Store) fail(op string, err error) error {
 	var ve *store.ValidationError
 	switch {
-	case errors.As(err, &ve), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrInvalid):
+	case errors.As(err, &ve), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrInvalid),
+		errors.Is(err, store.ErrUnavailable):
 		return err
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%s: %w", op, store.ErrNotFound)
@@ -280,6 +281,9 @@ func (s *Store) fail(op string, err error) error {
 	}
 	if se := s.d.sentinel(err); se != nil {
 		return fmt.Errorf("%s: %w", op, se)
+	}
+	if s.d.unavailable(err) {
+		return fmt.Errorf("sqlstore: %s: %w: %w", op, store.ErrUnavailable, oneLine{err})
 	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)
 }
