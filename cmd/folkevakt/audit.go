@@ -2,26 +2,32 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 
+	"folkevakt/gateway/audit/checkpoint"
 	"folkevakt/policy/admin"
 	"folkevakt/store"
 	"folkevakt/store/sqlstore"
 )
 
 func init() {
-	commands["audit"] = command{"audit log tools: 'audit verify' checks every organisation's hash chain", runAudit}
+	commands["audit"] = command{"audit log tools: 'audit verify' checks hash chains (and checkpoints), 'audit checkpoint' signs chain heads", runAudit}
 }
 
 // errChainBroken marks a failed verification (exit 1 after the report).
 var errChainBroken = errors.New("audit chain broken")
 
 func runAudit(ctx context.Context, e env, args []string) error {
-	const usage = "Usage: folkevakt audit verify [--org <orgNumber>] [--data-dir D] [--database F]"
+	const usage = "Usage: folkevakt audit verify [--org <orgNumber>] [--checkpoints DIR] [--data-dir D] [--database F]\n" +
+		"       folkevakt audit checkpoint --out DIR [--org <orgNumber>] [--key FILE] [--data-dir D] [--database F]"
 	if wantsHelp(args) {
 		fmt.Fprintln(e.stdout, usage)
 		return errHelp
+	}
+	if len(args) > 0 && args[0] == "checkpoint" {
+		return runAuditCheckpoint(ctx, e, args[1:])
 	}
 	if len(args) == 0 || args[0] != "verify" {
 		fmt.Fprintln(e.stderr, usage)
@@ -31,8 +37,18 @@ func runAudit(ctx context.Context, e env, args []string) error {
 	dataDir := fs.String("data-dir", "./data", "directory holding the SQLite database")
 	database := fs.String("database", "", "SQLite file (default <data-dir>/folkevakt.db) or postgres:// URL")
 	orgNumber := fs.String("org", "", "verify only this organisation (organisation number)")
+	cpDir := fs.String("checkpoints", "", "directory of checkpoints (from 'audit checkpoint') the log must still extend")
+	pubPath := fs.String("public-key", "", "public key of the checkpoints (default <checkpoints>/"+checkpoint.PublicKeyFile+")")
 	if err := parseFlags(fs, e, args[1:]); err != nil {
 		return err
+	}
+	var cps []checkpoint.Checkpoint
+	var pub ed25519.PublicKey
+	if *cpDir != "" {
+		var err error
+		if cps, pub, err = loadCheckpoints(*cpDir, *pubPath); err != nil {
+			return err
+		}
 	}
 	cfg := &serveConfig{DataDir: *dataDir, Database: *database}
 	if err := requireExisting(cfg); err != nil {
@@ -57,15 +73,33 @@ func runAudit(ctx context.Context, e env, args []string) error {
 	actx := store.WithActor(ctx, "cli:"+osUser(e))
 	failed := 0
 	for _, o := range orgs {
+		orgFailed := false
 		n, err := verifyChain(ctx, st.Tenant(o.ID), o.ID)
 		switch {
 		case errors.Is(err, errChainBroken):
-			failed++
+			orgFailed = true
 			fmt.Fprintf(e.stdout, "%s %s: FAILED after %d good records: %v\n", o.OrgNumber, o.Name, n, err)
 		case err != nil:
 			return fmt.Errorf("organisation %s: %w", o.OrgNumber, err)
 		default:
 			fmt.Fprintf(e.stdout, "%s %s: OK, %d records\n", o.OrgNumber, o.Name, n)
+		}
+		if *cpDir != "" {
+			checked, problems, err := checkpointProblems(ctx, st.Tenant(o.ID), o, cps, pub)
+			if err != nil {
+				return fmt.Errorf("organisation %s: %w", o.OrgNumber, err)
+			}
+			for _, p := range problems {
+				fmt.Fprintf(e.stdout, "%s %s: FAILED %s\n", o.OrgNumber, o.Name, p)
+			}
+			if len(problems) > 0 {
+				orgFailed = true
+			} else {
+				fmt.Fprintf(e.stdout, "%s %s: OK, the log extends all %d checkpoints\n", o.OrgNumber, o.Name, checked)
+			}
+		}
+		if orgFailed {
+			failed++
 		}
 		// Verification reads every record: audited like any audit read.
 		if err := svc.NoteAuditRead(actx, o.ID, admin.ActionAuditVerify, "", map[string]int64{"verified": n}); err != nil {

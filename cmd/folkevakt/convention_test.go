@@ -34,7 +34,7 @@ func leafCommands() [][]string {
 				out = append(out, []string{name, v})
 			}
 		case name == "audit":
-			out = append(out, []string{name, "verify"})
+			out = append(out, []string{name, "verify"}, []string{name, "checkpoint"})
 		default:
 			out = append(out, []string{name})
 		}
