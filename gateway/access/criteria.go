@@ -122,8 +122,8 @@ func (c *Criteria) check(today time.Time) error {
 	for _, y := range []struct {
 		name string
 		v    int
-	}{{"foedselsaarFraOgMed", c.FoedselsaarFraOgMed}, {"foedselsaarTilOgMed", c.FoedselsaarTilOgMed},
-		{"doedsaarFraOgMed", c.DoedsaarFraOgMed}, {"doedsaarTilOgMed", c.DoedsaarTilOgMed}} {
+	}{{"foedselsaarFraOgMed", int(c.FoedselsaarFraOgMed)}, {"foedselsaarTilOgMed", int(c.FoedselsaarTilOgMed)},
+		{"doedsaarFraOgMed", int(c.DoedsaarFraOgMed)}, {"doedsaarTilOgMed", int(c.DoedsaarTilOgMed)}} {
 		if y.v != 0 && (y.v < minYear || y.v > thisYear) {
 			return invalid(y.name, "%d is outside %d–%d", y.v, minYear, thisYear)
 		}
@@ -177,10 +177,10 @@ func (c *Criteria) check(today time.Time) error {
 func (c *Criteria) birthYears(ref time.Time) (lo, hi int) {
 	lo, hi = minYear, ref.Year()
 	if c.FoedselsaarFraOgMed != 0 {
-		lo = max(lo, c.FoedselsaarFraOgMed)
+		lo = max(lo, int(c.FoedselsaarFraOgMed))
 	}
 	if c.FoedselsaarTilOgMed != 0 {
-		hi = min(hi, c.FoedselsaarTilOgMed)
+		hi = min(hi, int(c.FoedselsaarTilOgMed))
 	}
 	if c.AlderFraOgMed != nil {
 		hi = min(hi, ref.Year()-*c.AlderFraOgMed)
@@ -249,10 +249,10 @@ func (c *Criteria) ExtractRequests(orgKommuner []string) []freg.ExtractRequest {
 	base := c.ExtractRequest
 	base.FoedselsaarFraOgMed, base.FoedselsaarTilOgMed = 0, 0
 	if lo > minYear {
-		base.FoedselsaarFraOgMed = lo
+		base.FoedselsaarFraOgMed = freg.Aar(lo)
 	}
 	if hi < ref.Year() || c.FoedselsaarTilOgMed != 0 {
-		base.FoedselsaarTilOgMed = hi
+		base.FoedselsaarTilOgMed = freg.Aar(hi)
 	}
 	if c.Kommunenummer != nil {
 		k := *c.Kommunenummer

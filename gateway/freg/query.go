@@ -32,7 +32,15 @@ const (
 	ParamOpplysningsgrunnlag     = "opplysningsgrunnlag"
 	ParamMaksTreff               = "maksTreff"
 	ParamPart                    = "part"
+
+	// entydigsoek only.
+	ParamLegitimasjonsdokument                        = "legitimasjonsdokument"
+	ParamUtenlandskpersonidentifikasjon               = "utenlandskpersonidentifikasjon"
+	ParamUtlendingsmyndighetenesidentifikasjonsnummer = "utlendingsmyndighetenesidentifikasjonsnummer"
 )
+
+// EntydigOnly are the parameters that entydigsoek takes and soek does not.
+var EntydigOnly = []string{ParamLegitimasjonsdokument, ParamUtenlandskpersonidentifikasjon, ParamUtlendingsmyndighetenesidentifikasjonsnummer}
 
 // MaxSearchHits is the largest maksTreff FREG accepts.
 const MaxSearchHits = 10000
@@ -53,6 +61,10 @@ var (
 	reDigits4 = regexp.MustCompile(`^[0-9]{4}$`)
 	reDigits2 = regexp.MustCompile(`^[0-9]{2}$`)
 	reHusnr   = regexp.MustCompile(`^[1-9][0-9]{0,3}$`)
+	// A foreign document or identity number: ISO 3166-1 alpha-3, a dash,
+	// the number (letters, digits and dashes, as issued).
+	reForeignID = regexp.MustCompile(`^[A-Z]{3}-[0-9A-Za-z][0-9A-Za-z-]{0,49}$`)
+	reDUF       = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 func pattern(re *regexp.Regexp, want string, set func(*SearchQuery, string)) func(*SearchQuery, string) error {
@@ -176,6 +188,12 @@ var queryFields = []queryField{
 		boolean(func(q *SearchQuery, b bool) { q.InkluderDoede = b })},
 	{ParamOpplysningsgrunnlag, func(q *SearchQuery) string { return q.Opplysningsgrunnlag },
 		oneOf([]string{"gjeldende", "historisk", "begge"}, func(q *SearchQuery, s string) { q.Opplysningsgrunnlag = s })},
+	{ParamLegitimasjonsdokument, func(q *SearchQuery) string { return q.Legitimasjonsdokument },
+		pattern(reForeignID, "a country code (ISO alpha-3), a dash and the document number", func(q *SearchQuery, s string) { q.Legitimasjonsdokument = s })},
+	{ParamUtenlandskpersonidentifikasjon, func(q *SearchQuery) string { return q.Utenlandskpersonidentifikasjon },
+		pattern(reForeignID, "a country code (ISO alpha-3), a dash and the identity number", func(q *SearchQuery, s string) { q.Utenlandskpersonidentifikasjon = s })},
+	{ParamUtlendingsmyndighetenesidentifikasjonsnummer, func(q *SearchQuery) string { return q.Utlendingsmyndighetenesidentifikasjonsnummer },
+		pattern(reDUF, "a DUF number of 12 digits", func(q *SearchQuery, s string) { q.Utlendingsmyndighetenesidentifikasjonsnummer = s })},
 	{ParamMaksTreff, func(q *SearchQuery) string { return intStr(q.MaksTreff) },
 		integer(1, MaxSearchHits, func(q *SearchQuery, n int) { q.MaksTreff = n })},
 }

@@ -74,7 +74,7 @@ var templates = []Template{
 			if p.Alder != nil || p.Referansedato != "" {
 				return access.Criteria{}, invalid("alder", "is not a parameter of template skolestartere (only foedselsaar)")
 			}
-			return access.Criteria{ExtractRequest: freg.ExtractRequest{Personstatustyper: []string{"bosatt"}, FoedselsaarFraOgMed: p.Foedselsaar, FoedselsaarTilOgMed: p.Foedselsaar}}, nil
+			return access.Criteria{ExtractRequest: freg.ExtractRequest{Personstatustyper: []string{"bosatt"}, FoedselsaarFraOgMed: freg.Aar(p.Foedselsaar), FoedselsaarTilOgMed: freg.Aar(p.Foedselsaar)}}, nil
 		},
 	},
 }

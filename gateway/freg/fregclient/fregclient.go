@@ -341,11 +341,20 @@ func (c *Client) check(cl call, resp response) (response, error) {
 // trusted: identity-number-shaped digit runs are removed, control
 // characters dropped and the length bounded.
 func melding(body []byte) string {
+	// FREG's documented body, or the spec's FolkeregisterFeilmelding.
 	var e struct {
-		Kode    string `json:"kode"`
-		Melding string `json:"melding"`
+		Kode        string `json:"kode"`
+		Melding     string `json:"melding"`
+		Feilkode    string `json:"feilkode"`
+		Feilmelding string `json:"feilmelding"`
 	}
-	if json.Unmarshal(body, &e) != nil || e.Melding == "" {
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	if e.Melding == "" {
+		e.Kode, e.Melding = e.Feilkode, e.Feilmelding
+	}
+	if e.Melding == "" {
 		return ""
 	}
 	m := strings.Map(func(r rune) rune {
@@ -472,7 +481,7 @@ func (c *Client) BulkLookup(ctx context.Context, ids []string, parts []string) (
 		return nil, fmt.Errorf("%w: bulkoppslag takes 1 to 1000 identity numbers", freg.ErrInvalid)
 	}
 	cl := call{method: http.MethodPost, route: "v1/personer/bulkoppslag",
-		path: []string{"personer", "bulkoppslag"}, query: partQuery(parts),
+		path: []string{"personer", "bulkoppslag"}, query: withSomBestilt(partQuery(parts)),
 		body: struct {
 			FoedselsEllerDNummer []string `json:"foedselsEllerDNummer"`
 		}{ids}}
@@ -487,6 +496,16 @@ func (c *Client) BulkLookup(ctx context.Context, ids []string, parts []string) (
 		return nil, err
 	}
 	return out.Oppslag, nil
+}
+
+// withSomBestilt asks FREG to answer in request order, duplicates
+// included, which is what freg.Client's BulkLookup promises.
+func withSomBestilt(v url.Values) url.Values {
+	if v == nil {
+		v = url.Values{}
+	}
+	v.Set("somBestilt", "true")
+	return v
 }
 
 // Search implements freg.Client. q is validated locally first, so that a
@@ -619,7 +638,103 @@ func (c *Client) ExtractBatch(ctx context.Context, jobID string, n int) (freg.Ex
 	if err := decode(cl, resp, &b); err != nil {
 		return freg.ExtractBatch{}, err
 	}
-	// FREG ends a job with {}: neither identity numbers nor a feilmelding.
-	b.Done = b.FoedselsEllerDNummer == nil && b.Feilmelding == ""
+	// FREG ends a job with {}: neither identifiers nor a feilmelding.
+	b.Done = b.FoedselsEllerDNummer == nil && b.Dokumentidentifikator == nil && b.Feilmelding == ""
 	return b, nil
+}
+
+// OrderCompleteExtract implements freg.Client.
+func (c *Client) OrderCompleteExtract(ctx context.Context, upTo int64) (string, error) {
+	if upTo < 0 {
+		return "", fmt.Errorf("%w: feedsekvensnr must not be negative", freg.ErrInvalid)
+	}
+	cl := call{method: http.MethodGet, route: "v1/uttrekk/komplett", path: []string{"uttrekk", "komplett"}}
+	if upTo > 0 {
+		cl.query = url.Values{"feedsekvensnr": {strconv.FormatInt(upTo, 10)}}
+	}
+	resp, err := c.do(ctx, cl)
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		JobbID string `json:"jobbId"`
+	}
+	if err := decode(cl, resp, &out); err != nil {
+		return "", err
+	}
+	if out.JobbID == "" {
+		return "", fmt.Errorf("%w: %s %s: no jobbId in answer", freg.ErrUpstream, cl.method, cl.route)
+	}
+	return out.JobbID, nil
+}
+
+// ArchivedPerson implements freg.Client.
+func (c *Client) ArchivedPerson(ctx context.Context, docID string, parts []string) (*freg.Person, error) {
+	if docID == "" {
+		return nil, fmt.Errorf("%w: empty dokumentidentifikator", freg.ErrInvalid)
+	}
+	return c.person(ctx, call{method: http.MethodGet, route: "v1/personer/arkiv/{dokumentidentifikator}",
+		path: []string{"personer", "arkiv", docID}, query: partQuery(parts), notFound: freg.ErrNotFound})
+}
+
+// docIDs is the request body of the two archive bulk operations.
+type docIDs struct {
+	Dokumentidentifikator []string `json:"dokumentidentifikator"`
+}
+
+// ArchivedBulkLookup implements freg.Client.
+func (c *Client) ArchivedBulkLookup(ctx context.Context, ids []string, parts []string) ([]freg.ArchivedResult, error) {
+	if len(ids) == 0 || len(ids) > 1000 {
+		return nil, fmt.Errorf("%w: bulkoppslag/arkiv takes 1 to 1000 dokumentidentifikator", freg.ErrInvalid)
+	}
+	cl := call{method: http.MethodPost, route: "v1/personer/bulkoppslag/arkiv",
+		path: []string{"personer", "bulkoppslag", "arkiv"}, query: partQuery(parts), body: docIDs{ids}}
+	resp, err := c.do(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Oppslag []freg.ArchivedResult `json:"oppslag"`
+	}
+	if err := decode(cl, resp, &out); err != nil {
+		return nil, err
+	}
+	return out.Oppslag, nil
+}
+
+// Event implements freg.Client.
+func (c *Client) Event(ctx context.Context, docID string) (*freg.EventDocument, error) {
+	if docID == "" {
+		return nil, fmt.Errorf("%w: empty hendelsesidentifikator", freg.ErrInvalid)
+	}
+	cl := call{method: http.MethodGet, route: "v1/hendelser/{hendelsesidentifikator}",
+		path: []string{"hendelser", docID}, notFound: freg.ErrNotFound}
+	resp, err := c.do(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	var d freg.EventDocument
+	if err := decode(cl, resp, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// Events implements freg.Client.
+func (c *Client) Events(ctx context.Context, ids []string) ([]freg.EventDocument, error) {
+	if len(ids) == 0 || len(ids) > 1000 {
+		return nil, fmt.Errorf("%w: hendelser/bulkoppslag takes 1 to 1000 dokumentidentifikator", freg.ErrInvalid)
+	}
+	cl := call{method: http.MethodPost, route: "v1/hendelser/bulkoppslag", path: []string{"hendelser", "bulkoppslag"}, body: docIDs{ids}}
+	resp, err := c.do(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Hendelser []freg.EventDocument `json:"hendelser"`
+	}
+	if err := decode(cl, resp, &out); err != nil {
+		return nil, err
+	}
+	return out.Hendelser, nil
 }

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 
 	"folkevakt/gateway/freg"
 	"folkevakt/gateway/freg/fregclient"
 	"folkevakt/gateway/freg/fregsim"
+	"folkevakt/gateway/freg/fregspec"
 )
 
 func newClient(t *testing.T, baseURL string) *fregclient.Client {
@@ -19,6 +21,10 @@ func newClient(t *testing.T, baseURL string) *fregclient.Client {
 		BaseURL:    baseURL + fregsim.Prefix,
 		MaxRetries: -1, // fregsim asks for a 1 s back-off; the mapping is what is tested
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// Every answer fregclient gets is checked against FREG's official
+		// spec (requests too would refuse the tests' deliberate bad input;
+		// TestArchiveEventsKomplettAndForeignIDsConformToSpec checks them).
+		HTTPClient: &http.Client{Transport: fregspec.MaybeLoad(t).Transport(t, nil, false)},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ var errorTable = []struct {
 	melding string
 }{
 	{freg.ErrInvalid, http.StatusBadRequest, "FREG-001", ""},
-	{freg.ErrNotFound, http.StatusNotFound, "FREG-002", "person not found"},
+	{freg.ErrNotFound, http.StatusNotFound, "FREG-002", "not found"},
 	{errNoRoute, http.StatusNotFound, "FREG-003", "unknown resource"},
 	{freg.ErrNotReady, http.StatusNotFound, "FREG-004", "batch not ready, retry later"},
 	{freg.ErrGone, http.StatusGone, "FREG-005", "unknown job or batch"},
@@ -47,6 +47,33 @@ var errorTable = []struct {
 	{freg.ErrThrottled, http.StatusTooManyRequests, "FREG-011", "too many requests"},
 	{freg.ErrUpstream, http.StatusBadGateway, "FREG-012", "upstream failure"},
 	{freg.ErrTimeout, http.StatusGatewayTimeout, "FREG-013", "upstream timeout"},
+}
+
+// specBody is the error body in the shape the official spec lists for the
+// route and status, where it lists one: FolkeregisterFeilmelding for 401
+// and 403, ErrorMessageForExternalUsers for the feed's 404, and the
+// uttrekk batch's own answer for 404 and 410. Elsewhere it is FREG's
+// documented {"kode","melding"}.
+func specBody(route string, status int, e wireError) any {
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return struct {
+			HTTPStatus  int    `json:"httpStatus"`
+			Feilkode    string `json:"feilkode"`
+			Feilmelding string `json:"feilmelding"`
+		}{status, e.Kode, e.Melding}
+	case strings.HasSuffix(route, "hendelser/feed") && status == http.StatusNotFound:
+		return struct {
+			HTTPStatus int    `json:"httpStatus"`
+			Code       string `json:"code"`
+			Message    string `json:"message"`
+		}{status, e.Kode, e.Melding}
+	case strings.HasSuffix(route, "batch/{batchnr}") && (status == http.StatusNotFound || status == http.StatusGone):
+		return struct {
+			Feilmelding string `json:"feilmelding"`
+		}{e.Kode + " " + e.Melding}
+	}
+	return e
 }
 
 // internalError answers anything the table does not know.
@@ -74,7 +101,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if e.status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", throttleRetryAfter)
 		}
-		s.writeJSON(w, r, e.status, body)
+		s.writeJSON(w, r, e.status, specBody(r.Pattern, e.status, body))
 		return
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("route", r.Pattern), slog.String("error", err.Error()))

@@ -11,14 +11,25 @@
 //	GET/HEAD v1/hendelser/feed?seq=n               → [FeedItem…], ETag, 304 on If-None-Match
 //	GET      v1/hendelser/siste/sekvensnummer      → bare JSON number
 //	POST     v1/uttrekk/tilpasset                  TilpassetUttrekkJobbRequest → {"jobbId":…}
-//	GET      v1/uttrekk/{jobbid}/batch/{batchnr}   → {"foedselsEllerDNummer":[…]}; {} past the end
+//	GET      v1/uttrekk/{jobbid}/batch/{batchnr}   → {"foedselsEllerDNummer":[…]} or {"dokumentidentifikator":[…]}; {} past the end
+//	GET      v1/uttrekk/komplett?feedsekvensnr=n   → {"jobbId":…}
+//	GET      v1/personer/arkiv/{dokumentidentifikator}?part=… → Folkeregisterperson as the event left it
+//	POST     v1/personer/bulkoppslag/arkiv?part=…  {"dokumentidentifikator":[…]} → {"oppslag":[…]}
+//	GET      v1/hendelser/{hendelsesidentifikator} → DokumentForHendelse
+//	POST     v1/hendelser/bulkoppslag              {"dokumentidentifikator":[…]} → {"hendelser":[…]}
+//	GET      v1/personer/xsd, v1/hendelser/xsd, v1/hendelser/feedxsd → XML Schema
 //
-// plus GET /healthz outside the prefix. Only JSON is served.
+// plus GET /healthz outside the prefix. bulkoppslag takes somBestilt; the
+// two archive bulk operations answer lists (the spec's 200 schema there is
+// a single document). JSON is served, and XML Schema on the xsd resources.
 //
-// Errors carry FREG's body {"kode","melding"} with these kode values:
+// Errors carry FREG's body {"kode","melding"}, or where the official spec
+// lists a body for the status, that one (FolkeregisterFeilmelding for 401
+// and 403, ErrorMessageForExternalUsers for the feed's 404, {"feilmelding"}
+// for uttrekk batches), with these kode values:
 //
 //	FREG-001 400 invalid request (melding names the parameter)
-//	FREG-002 404 person not found
+//	FREG-002 404 person or document not found
 //	FREG-003 404 unknown resource (wrong URI)
 //	FREG-004 404 uttrekk batch not ready
 //	FREG-005 410 unknown uttrekk job or batch
@@ -82,6 +93,15 @@ func NewHandler(c freg.Client, logger *slog.Logger) http.Handler {
 	s.mux.HandleFunc("GET "+v1+"hendelser/siste/sekvensnummer", s.lastSequence)
 	s.mux.HandleFunc("POST "+v1+"uttrekk/tilpasset", s.orderExtract)
 	s.mux.HandleFunc("GET "+v1+"uttrekk/{jobbid}/batch/{batchnr}", s.extractBatch)
+	s.mux.HandleFunc("GET "+v1+"uttrekk/komplett", s.orderCompleteExtract)
+	s.mux.HandleFunc("GET "+v1+"personer/arkiv/{dokumentidentifikator}", s.archivedPerson)
+	s.mux.HandleFunc("POST "+v1+"personer/bulkoppslag/arkiv", s.archivedBulk)
+	s.mux.HandleFunc("GET "+v1+"hendelser/{hendelsesidentifikator}", s.event)
+	s.mux.HandleFunc("POST "+v1+"hendelser/bulkoppslag", s.eventBulk)
+	// The XML schemas; literal paths win over {personidentifikator}.
+	s.mux.HandleFunc("GET "+v1+"personer/xsd", s.schema)
+	s.mux.HandleFunc("GET "+v1+"hendelser/xsd", s.schema)
+	s.mux.HandleFunc("GET "+v1+"hendelser/feedxsd", s.schema)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -96,6 +116,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case pattern == "":
 		s.unmatched(sw, r, h)
+	case strings.HasSuffix(pattern, "xsd"):
+		s.mux.ServeHTTP(sw, r) // XML whatever the Accept header says
 	case strings.Contains(pattern, Prefix) && !acceptsJSON(r.Header.Values("Accept")):
 		s.writeError(sw, r, errAccept)
 	default:
@@ -164,7 +186,19 @@ func (s *server) person(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) bulk(w http.ResponseWriter, r *http.Request) {
-	parts, err := partsOnly(r.URL.Query())
+	v := r.URL.Query()
+	err := onlyParams(v, freg.ParamPart, "somBestilt")
+	var parts []string
+	somBestilt := false
+	if err == nil {
+		parts, err = checkParts(v)
+	}
+	if err == nil && v.Has("somBestilt") {
+		somBestilt, err = strconv.ParseBool(v.Get("somBestilt"))
+		if err != nil || (v.Get("somBestilt") != "true" && v.Get("somBestilt") != "false") {
+			err = fmt.Errorf("%w: somBestilt: must be true or false", freg.ErrInvalid)
+		}
+	}
 	var req struct {
 		FoedselsEllerDNummer []string `json:"foedselsEllerDNummer"`
 	}
@@ -178,8 +212,14 @@ func (s *server) bulk(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Without somBestilt FREG answers each person once; with it, in the
+	// order asked, duplicates included.
+	ids := req.FoedselsEllerDNummer
+	if !somBestilt {
+		ids = unique(ids)
+	}
 	// Invalid or unknown numbers get a feilmelding entry from the register.
-	res, err := s.c.BulkLookup(r.Context(), req.FoedselsEllerDNummer, parts)
+	res, err := s.c.BulkLookup(r.Context(), ids, parts)
 	s.answer(w, r, struct {
 		Oppslag []freg.BulkResult `json:"oppslag"`
 	}{nonNil(res)}, err)
@@ -187,6 +227,11 @@ func (s *server) bulk(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) search(w http.ResponseWriter, r *http.Request) {
 	q, err := freg.ParseSearchQuery(r.URL.Query())
+	for _, name := range freg.EntydigOnly {
+		if err == nil && r.URL.Query().Has(name) {
+			err = fmt.Errorf("%w: %s is a parameter of entydigsoek only", freg.ErrInvalid, name)
+		}
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -294,12 +339,107 @@ func (s *server) extractBatch(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, r, struct{}{}, err)
 		return
 	}
+	if b.Dokumentidentifikator != nil {
+		s.answer(w, r, struct {
+			Dokumentidentifikator []string `json:"dokumentidentifikator"`
+			Feilmelding           string   `json:"feilmelding,omitempty"`
+		}{b.Dokumentidentifikator, b.Feilmelding}, nil)
+		return
+	}
 	// foedselsEllerDNummer is always present here, so that an empty batch is
 	// not mistaken for the end ({}).
 	s.answer(w, r, struct {
 		FoedselsEllerDNummer []string `json:"foedselsEllerDNummer"`
 		Feilmelding          string   `json:"feilmelding,omitempty"`
 	}{nonNil(b.FoedselsEllerDNummer), b.Feilmelding}, nil)
+}
+
+func (s *server) orderCompleteExtract(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	err := onlyParams(v, "feedsekvensnr")
+	var upTo int64
+	if err == nil && v.Has("feedsekvensnr") {
+		upTo, err = positiveInt("feedsekvensnr", v.Get("feedsekvensnr"), 1)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id, err := s.c.OrderCompleteExtract(r.Context(), upTo)
+	s.answer(w, r, struct {
+		JobbID string `json:"jobbId"`
+	}{id}, err)
+}
+
+func (s *server) archivedPerson(w http.ResponseWriter, r *http.Request) {
+	parts, err := partsOnly(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.c.ArchivedPerson(r.Context(), r.PathValue("dokumentidentifikator"), parts)
+	s.answer(w, r, p, err)
+}
+
+// docIDsBody reads {"dokumentidentifikator":[…]} with 1 to maxBulkIDs entries.
+func docIDsBody(w http.ResponseWriter, r *http.Request) ([]string, error) {
+	var req struct {
+		Dokumentidentifikator []string `json:"dokumentidentifikator"`
+	}
+	if err := decodeBody(w, r, &req); err != nil {
+		return nil, err
+	}
+	if len(req.Dokumentidentifikator) == 0 || len(req.Dokumentidentifikator) > maxBulkIDs {
+		return nil, fmt.Errorf("%w: dokumentidentifikator: must hold 1 to %d identifiers", freg.ErrInvalid, maxBulkIDs)
+	}
+	return req.Dokumentidentifikator, nil
+}
+
+// archivedBulk answers a list of person documents. The spec's 200 schema
+// for this operation is a single Folkeregisterperson, which cannot carry a
+// set; the answer follows bulkoppslag's shape with dokumentidentifikator
+// as the key, and each document is a Folkeregisterperson.
+func (s *server) archivedBulk(w http.ResponseWriter, r *http.Request) {
+	parts, err := partsOnly(r.URL.Query())
+	var ids []string
+	if err == nil {
+		ids, err = docIDsBody(w, r)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.c.ArchivedBulkLookup(r.Context(), ids, parts)
+	s.answer(w, r, struct {
+		Oppslag []freg.ArchivedResult `json:"oppslag"`
+	}{nonNil(res)}, err)
+}
+
+func (s *server) event(w http.ResponseWriter, r *http.Request) {
+	if err := onlyParams(r.URL.Query()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err := s.c.Event(r.Context(), r.PathValue("hendelsesidentifikator"))
+	s.answer(w, r, d, err)
+}
+
+// eventBulk answers the known event documents as a list; like
+// bulkoppslag/arkiv, the spec's 200 schema is a single document.
+func (s *server) eventBulk(w http.ResponseWriter, r *http.Request) {
+	err := onlyParams(r.URL.Query())
+	var ids []string
+	if err == nil {
+		ids, err = docIDsBody(w, r)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	docs, err := s.c.Events(r.Context(), ids)
+	s.answer(w, r, struct {
+		Hendelser []freg.EventDocument `json:"hendelser"`
+	}{nonNil(docs)}, err)
 }
 
 type idList struct {
@@ -397,6 +537,19 @@ func positiveInt(name, s string, min int64) (int64, error) {
 		return 0, fmt.Errorf("%w: %s: must be an integer ≥ %d", freg.ErrInvalid, name, min)
 	}
 	return n, nil
+}
+
+// unique keeps the first occurrence of each id, in order.
+func unique(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // nonNil makes empty lists encode as [] rather than null.

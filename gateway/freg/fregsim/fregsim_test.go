@@ -13,6 +13,7 @@ import (
 
 	"folkevakt/gateway/freg"
 	"folkevakt/gateway/freg/fregsim"
+	"folkevakt/gateway/freg/fregspec"
 )
 
 // syncBuffer collects log output written by server goroutines.
@@ -44,6 +45,12 @@ func newServer(t *testing.T, reg freg.Client) (*httptest.Server, *syncBuffer) {
 }
 
 const v1 = fregsim.Prefix + "/v1/"
+
+// specHTTP is srv's client, validating every answer against FREG's
+// official spec when the document is at hand.
+func specHTTP(t *testing.T, srv *httptest.Server) *http.Client {
+	return &http.Client{Transport: fregspec.MaybeLoad(t).Transport(t, srv.Client().Transport, false)}
+}
 
 func TestWire(t *testing.T) {
 	reg := newRegister()
@@ -157,7 +164,7 @@ func TestWire(t *testing.T) {
 			for k, v := range tc.header {
 				req.Header.Set(k, v)
 			}
-			resp, err := srv.Client().Do(req)
+			resp, err := specHTTP(t, srv).Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,8 +179,17 @@ func TestWire(t *testing.T) {
 				}
 			}
 			if tc.wantKode != "" {
-				var e struct{ Kode, Melding string }
-				if err := json.Unmarshal(body, &e); err != nil || e.Kode != tc.wantKode || e.Melding == "" {
+				// FREG's documented body, or the shape the spec lists for the status.
+				var e struct{ Kode, Melding, Feilkode, Feilmelding, Code, Message string }
+				err := json.Unmarshal(body, &e)
+				e.Kode += e.Feilkode + e.Code
+				e.Melding += e.Message
+				if k, m, ok := strings.Cut(e.Feilmelding, " "); ok && e.Kode == "" {
+					e.Kode, e.Melding = k, m
+				} else if e.Melding == "" {
+					e.Melding = e.Feilmelding
+				}
+				if err != nil || e.Kode != tc.wantKode || e.Melding == "" {
 					t.Fatalf("error body %s, want kode %s and a melding", body, tc.wantKode)
 				}
 				if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -213,7 +229,7 @@ func TestFeedETag(t *testing.T) {
 		if etag != "" {
 			req.Header.Set("If-None-Match", etag)
 		}
-		resp, err := srv.Client().Do(req)
+		resp, err := specHTTP(t, srv).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

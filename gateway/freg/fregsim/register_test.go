@@ -142,3 +142,49 @@ func (r *register) ExtractBatch(_ context.Context, jobID string, n int) (freg.Ex
 		return freg.ExtractBatch{Done: true}, nil
 	}
 }
+
+// The archive and komplett uttrekk: one known document of each kind.
+const (
+	docPerson = "3f1c2b7a-0000-4000-8000-000000000001"
+	docEvent  = "3f1c2b7a-0000-4000-8000-000000000002"
+)
+
+func (r *register) OrderCompleteExtract(context.Context, int64) (string, error) { return "job-1", nil }
+
+func (r *register) ArchivedPerson(_ context.Context, docID string, parts []string) (*freg.Person, error) {
+	if docID != docPerson {
+		return nil, freg.ErrNotFound
+	}
+	return r.lookup(idOla, parts)
+}
+
+func (r *register) ArchivedBulkLookup(ctx context.Context, ids []string, parts []string) ([]freg.ArchivedResult, error) {
+	var out []freg.ArchivedResult
+	for _, id := range ids {
+		p, err := r.ArchivedPerson(ctx, id, parts)
+		res := freg.ArchivedResult{Dokumentidentifikator: id, Folkeregisterperson: p}
+		if err != nil {
+			res.Feilmelding = &freg.Feilmelding{Feilmelding: "dokument ikke funnet"}
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+func (r *register) Event(_ context.Context, docID string) (*freg.EventDocument, error) {
+	if docID != docEvent {
+		return nil, freg.ErrNotFound
+	}
+	return &freg.EventDocument{Dokumentidentifikator: docEvent, Skjemaversjon: "1.0", Hendelse: freg.EventContents{
+		Folkeregisteridentifikator: idOla, Hendelsestype: "endringINavn", Ajourholdstidspunkt: "2024-01-01T10:00:00+01:00"}}, nil
+}
+
+func (r *register) Events(ctx context.Context, ids []string) ([]freg.EventDocument, error) {
+	var out []freg.EventDocument
+	for _, id := range ids {
+		if d, err := r.Event(ctx, id); err == nil {
+			out = append(out, *d)
+		}
+	}
+	return out, nil
+}

@@ -1,7 +1,10 @@
 package synth
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"folkevakt/gateway/freg"
 )
@@ -91,13 +94,35 @@ func personOfDocNumber(s string) (int32, bool) {
 	return int32(i), true
 }
 
-// dufNumber is a DUF number (year of registration and eight digits).
+// dufNumber is a DUF number: the year of registration and eight digits
+// that are an invertible function of the person's index (below 10⁸).
 func dufNumber(i int32, year int) string {
-	s := strconv.Itoa(int(uint32(i)*docScramble^0x2545f491) % 100000000)
-	for len(s) < 8 {
-		s = "0" + s
+	return fmt.Sprintf("%04d%08d", year, (uint64(i)*dufScramble+dufOffset)%1e8)
+}
+
+const (
+	dufScramble = 48271 // coprime to 10⁸
+	dufOffset   = 3141592
+)
+
+// dufInverse is dufScramble's inverse modulo 10⁸.
+var dufInverse = func() uint64 {
+	for x := uint64(1); ; x += 2 {
+		if x*dufScramble%1e8 == 1 {
+			return x
+		}
 	}
-	return strconv.Itoa(year) + s
+}()
+
+func personOfDUF(s string) (int32, bool) {
+	if len(s) != 12 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s[4:], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return int32((n + 1e8 - dufOffset) % 1e8 * dufInverse % 1e8), true
 }
 
 func (r *Register) adult(p *person) bool { return p.birth <= dayOf(r.ref)-years(18) }
@@ -261,4 +286,40 @@ func (r *Register) doedsbo(i int32, p *person) freg.KontaktinformasjonForDoedsbo
 		d.Person = contact
 	}
 	return d
+}
+
+// personByForeignID finds the person an entydigsoek's foreign identifier
+// names and checks that the person holds exactly that identifier.
+func (r *Register) personByForeignID(q freg.SearchQuery) (int32, bool) {
+	var i int32
+	var ok bool
+	switch {
+	case q.Legitimasjonsdokument != "":
+		land, nr, _ := strings.Cut(q.Legitimasjonsdokument, "-")
+		if i, ok = personOfDocNumber(nr); !ok || int(i) >= len(r.persons) {
+			return 0, false
+		}
+		docs := r.materialise(i, freg.Selection{Elements: []string{"legitimasjonsdokument"}}).Legitimasjonsdokument
+		ok = slices.ContainsFunc(docs, func(d freg.Legitimasjonsdokument) bool {
+			return d.Utstederland == land && d.Identifikasjonsdokumentnummer == nr
+		})
+	case q.Utenlandskpersonidentifikasjon != "":
+		land, nr, _ := strings.Cut(q.Utenlandskpersonidentifikasjon, "-")
+		if i, ok = personOfDocNumber(nr); !ok || int(i) >= len(r.persons) {
+			return 0, false
+		}
+		ids := r.materialise(i, freg.Selection{Elements: []string{"utenlandskPersonidentifikasjon"}}).UtenlandskPersonidentifikasjon
+		ok = slices.ContainsFunc(ids, func(d freg.UtenlandskPersonidentifikasjon) bool {
+			return d.Utstederland == land && d.Identifikasjonsnummer == nr
+		})
+	case q.Utlendingsmyndighetenesidentifikasjonsnummer != "":
+		if i, ok = personOfDUF(q.Utlendingsmyndighetenesidentifikasjonsnummer); !ok || int(i) >= len(r.persons) {
+			return 0, false
+		}
+		ids := r.materialise(i, freg.Selection{Elements: []string{"utlendingsmyndighetenesIdentifikasjonsnummer"}}).UtlendingsmyndighetenesIdentifikasjonsnummer
+		ok = slices.ContainsFunc(ids, func(d freg.UtlendingsmyndighetenesIdNummer) bool {
+			return d.Identifikasjonsnummer == q.Utlendingsmyndighetenesidentifikasjonsnummer
+		})
+	}
+	return i, ok
 }

@@ -25,7 +25,12 @@ type job struct {
 	id      string
 	created time.Time
 	persons []int32
+	// A komplett uttrekk lists person documents: feed positions.
+	docs     []int64
+	komplett bool
 }
+
+func (j *job) size() int { return len(j.persons) + len(j.docs) }
 
 type jobStore struct {
 	mu   sync.Mutex
@@ -86,8 +91,8 @@ func (r *Register) OrderExtract(ctx context.Context, req freg.ExtractRequest) (s
 		y := yearOf(p.birth)
 		switch {
 		case !statuses[p.status],
-			req.FoedselsaarFraOgMed != 0 && y < req.FoedselsaarFraOgMed,
-			req.FoedselsaarTilOgMed != 0 && y > req.FoedselsaarTilOgMed,
+			req.FoedselsaarFraOgMed != 0 && y < int(req.FoedselsaarFraOgMed),
+			req.FoedselsaarTilOgMed != 0 && y > int(req.FoedselsaarTilOgMed),
 			req.Kjoenn != "" && (req.Kjoenn == "kvinne") != p.female(),
 			req.Statsborgerskap != "" && countries[p.land].iso3 != req.Statsborgerskap,
 			req.Sivilstandstype != "" && sivilNames[p.sivil] != req.Sivilstandstype:
@@ -98,7 +103,7 @@ func (r *Register) OrderExtract(ctx context.Context, req freg.ExtractRequest) (s
 				return false
 			}
 			d := yearOf(p.end)
-			if (req.DoedsaarFraOgMed != 0 && d < req.DoedsaarFraOgMed) || (req.DoedsaarTilOgMed != 0 && d > req.DoedsaarTilOgMed) {
+			if (req.DoedsaarFraOgMed != 0 && d < int(req.DoedsaarFraOgMed)) || (req.DoedsaarTilOgMed != 0 && d > int(req.DoedsaarTilOgMed)) {
 				return false
 			}
 		}
@@ -140,13 +145,21 @@ func (r *Register) ExtractBatch(ctx context.Context, jobID string, n int) (freg.
 	j := r.jobs.get(jobID, r.now())
 	batches := 0
 	if j != nil {
-		batches = (len(j.persons) + ExtractBatchSize - 1) / ExtractBatchSize
+		batches = (j.size() + ExtractBatchSize - 1) / ExtractBatchSize
 	}
 	switch {
 	case j == nil, n < 0, n > batches:
 		return freg.ExtractBatch{}, freg.ErrGone
 	case n == batches:
 		return freg.ExtractBatch{Done: true}, nil
+	}
+	if j.komplett {
+		page := j.docs[n*ExtractBatchSize : min((n+1)*ExtractBatchSize, len(j.docs))]
+		out := freg.ExtractBatch{Dokumentidentifikator: make([]string, len(page))}
+		for k, seq := range page {
+			out.Dokumentidentifikator[k] = r.docID(docPerson, seq)
+		}
+		return out, nil
 	}
 	page := j.persons[n*ExtractBatchSize : min((n+1)*ExtractBatchSize, len(j.persons))]
 	out := freg.ExtractBatch{FoedselsEllerDNummer: make([]string, len(page))}

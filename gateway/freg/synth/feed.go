@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"folkevakt/gateway/freg"
 )
@@ -85,11 +86,38 @@ func (r *Register) buildEvents() {
 	r.events = ev
 }
 
-// docID is a deterministic document identifier in UUID form.
+// Document kinds of the feed's identifiers.
+const (
+	docHendelse uint64 = 1
+	docPerson   uint64 = 2
+)
+
+// docID is a deterministic document identifier in UUID form. Its last group
+// carries the sequence number under a mask, so that the document can be
+// found again from its identifier (seqOfDoc).
 func (r *Register) docID(kind uint64, seq int64) string {
 	a := mix(uint64(r.seed) ^ kind<<56 ^ uint64(seq))
-	b := mix(a ^ 0x5deece66d)
-	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", a>>32, a>>16&0xffff, a&0xfff, b>>48&0x3fff|0x8000, b&0xffffffffffff)
+	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", a>>32, a>>16&0xffff, a&0xfff, a>>48&0x3fff|0x8000, (uint64(seq)^r.docMask(kind))&0xffffffffffff)
+}
+
+func (r *Register) docMask(kind uint64) uint64 {
+	return mix(uint64(r.seed)^kind<<56^0xd0c) & 0xffffffffffff
+}
+
+// seqOfDoc returns the feed position of a document identifier of kind.
+func (r *Register) seqOfDoc(kind uint64, id string) (int64, bool) {
+	if len(id) != 36 {
+		return 0, false
+	}
+	x, err := strconv.ParseUint(id[24:], 16, 64)
+	if err != nil {
+		return 0, false
+	}
+	seq := int64((x ^ r.docMask(kind)) & 0xffffffffffff)
+	if seq < 1 || seq > int64(len(r.events)) || r.docID(kind, seq) != id {
+		return 0, false
+	}
+	return seq, true
 }
 
 // Feed returns up to FeedPageSize events from seq (inclusive).
@@ -110,8 +138,8 @@ func (r *Register) Feed(ctx context.Context, seq int64) ([]freg.FeedItem, error)
 		out[k] = freg.FeedItem{Sekvensnummer: s, Hendelse: freg.Hendelse{
 			Folkeregisteridentifikator: r.persons[e.person].ident(),
 			Hendelsetype:               eventNames[e.typ],
-			Hendelsesdokument:          r.docID(1, s),
-			Persondokument:             r.docID(2, s),
+			Hendelsesdokument:          r.docID(docHendelse, s),
+			Persondokument:             r.docID(docPerson, s),
 			Ajourholdstidspunkt:        dateTimeString(e.at),
 		}}
 	}

@@ -253,6 +253,10 @@ func (r *Register) UniqueSearch(ctx context.Context, q freg.SearchQuery, parts [
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", freg.ErrInvalid, err)
 	}
+	foreign := q.Legitimasjonsdokument != "" || q.Utenlandskpersonidentifikasjon != "" || q.Utlendingsmyndighetenesidentifikasjonsnummer != ""
+	if foreign {
+		return r.uniqueByForeignID(q, sel)
+	}
 	v, err := r.parseQuery(q)
 	if err != nil {
 		return nil, err
@@ -274,6 +278,35 @@ func (r *Register) UniqueSearch(ctx context.Context, q freg.SearchQuery, parts [
 		return nil, freg.ErrNotFound
 	}
 	return r.materialise(hits[0], sel), nil
+}
+
+// uniqueByForeignID is entydigsoek by a foreign identifier, which pairs
+// with navn, or with foedselsdato for legitimasjonsdokument and
+// utenlandskpersonidentifikasjon (the spec's combinations); further
+// criteria narrow the hit.
+func (r *Register) uniqueByForeignID(q freg.SearchQuery, sel freg.Selection) (*freg.Person, error) {
+	n := 0
+	for _, s := range []string{q.Legitimasjonsdokument, q.Utenlandskpersonidentifikasjon, q.Utlendingsmyndighetenesidentifikasjonsnummer} {
+		if s != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return nil, fmt.Errorf("%w: give one of legitimasjonsdokument, utenlandskpersonidentifikasjon and utlendingsmyndighetenesidentifikasjonsnummer", freg.ErrInvalid)
+	}
+	v, err := r.parseQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	byBirth := v.hasBirth && q.Utlendingsmyndighetenesidentifikasjonsnummer == ""
+	if len(v.words) < 2 && !byBirth {
+		return nil, fmt.Errorf("%w: a foreign identifier needs navn (first and last name) or, except for the DUF number, foedselsdato", freg.ErrInvalid)
+	}
+	i, ok := r.personByForeignID(q)
+	if !ok || !r.matches(&r.persons[i], &v) {
+		return nil, freg.ErrNotFound
+	}
+	return r.materialise(i, sel), nil
 }
 
 // find returns matching persons in index order, stopping after limit+1.
