@@ -56,6 +56,7 @@ type config struct {
 	part            string
 	rounds          int
 	keep            bool
+	database        string
 	tmp             string
 	split           bool
 }
@@ -71,6 +72,7 @@ func main() {
 	flag.StringVar(&c.part, "part", "", "part query value of every lookup (empty: person-basis)")
 	flag.IntVar(&c.rounds, "rounds", 1, "alternate proxy and gateway this many times (figures are per target over all rounds)")
 	flag.StringVar(&c.tmp, "tmp", "", "where to create the run's directory with the gateway's database (default: the system temporary directory); the disk's fsync latency is part of every gateway answer")
+	flag.StringVar(&c.database, "database", "", "postgres:// URL of an empty database for the gateway (default: SQLite in the run's directory)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the data directory (with the audit log) and print its path")
 	flag.BoolVar(&c.split, "split", false, "run the load client and fregsim on CPU 0 and the proxy or gateway on the other CPUs (Linux, needs taskset and 2+ CPUs), as a load test with the client on another machine would; without it all share every CPU")
 	proxyUpstream := flag.String("serve-proxy", "", "internal: serve the plain reverse proxy in front of this upstream")
@@ -154,13 +156,16 @@ func run(c config) error {
 	// 2. The organisation, a role and an integration, provisioned in the
 	// database before serve loads its policy.
 	dataDir := filepath.Join(dir, "data")
-	roleID, integ, password, err := provision(ctx, dataDir)
+	roleID, integ, password, err := provision(ctx, dataDir, c.database)
 	if err != nil {
 		return err
 	}
 
 	// 3. folkevakt serve in front of fregsim.
 	env := []string{"FOLKEVAKT_BOOTSTRAP_ORG=" + orgNumber + ":Storevik kommune:" + kommunenr}
+	if c.database != "" {
+		env = append(env, "FOLKEVAKT_DATABASE="+c.database)
+	}
 	gwURL, gwPID, err := start(ctx, &children, serverCPUs, c.binary, dir, env, `folkevakt listening on (http://\S+)`, "serve", "--addr", "127.0.0.1:0",
 		"--data-dir", dataDir, "--upstream", fregURL, "--log-level", "warn", "--policy-model", "model.conf")
 	if err != nil {
@@ -287,11 +292,12 @@ func personIDs(base string) ([]string, error) {
 	return l.FoedselsEllerDNummer, nil
 }
 
-func provision(ctx context.Context, dataDir string) (roleID, integrationID, password string, err error) {
+func provision(ctx context.Context, dataDir, database string) (roleID, integrationID, password string, err error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return "", "", "", err
 	}
-	st, err := sqlstore.Open(ctx, sqlstore.Options{Path: filepath.Join(dataDir, "folkevakt.db")})
+	opts := sqlstore.Options{Path: filepath.Join(dataDir, "folkevakt.db"), URL: database}
+	st, err := sqlstore.Open(ctx, opts)
 	if err != nil {
 		return "", "", "", err
 	}

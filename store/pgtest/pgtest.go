@@ -222,7 +222,13 @@ func (c *Cluster) Pause() error {
 
 // start starts the server on the socket in c.dir only.
 func (c *Cluster) start() error {
-	opts := fmt.Sprintf("-k %s -c listen_addresses='' -c fsync=off -c full_page_writes=off -c max_connections=200", c.dir)
+	// fsync off only risks the cluster on power loss, which a test never
+	// survives; benchmarks of durable commits set PGTEST_FSYNC=on.
+	sync := "-c fsync=off -c full_page_writes=off"
+	if os.Getenv("PGTEST_FSYNC") == "on" {
+		sync = "-c fsync=on"
+	}
+	opts := fmt.Sprintf("-k %s -c listen_addresses='' %s -c max_connections=200", c.dir, sync)
 	out, err := c.run("pg_ctl", "-D", filepath.Join(c.dir, "data"), "-o", opts, "-l", filepath.Join(c.dir, "log"), "-w", "-t", "60", "start")
 	if err != nil {
 		return fmt.Errorf("pg_ctl start: %v: %s", err, out)
