@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -217,6 +219,10 @@ func (x *exchange) authError(err error) error {
 // service; the service audits everything else before it returns.
 func (x *exchange) finish(body any, err error) {
 	var payload []byte
+	cond, isCond := body.(conditional)
+	if isCond {
+		body = cond.v
+	}
 	if err == nil {
 		if b, ok := body.(rawBody); ok {
 			payload = b
@@ -237,7 +243,36 @@ func (x *exchange) finish(body any, err error) {
 		return
 	}
 	x.c.Set(keyDecision, store.DecisionAllow)
+	if isCond {
+		sum := sha256.Sum256(append([]byte(cond.key+"\x00"), payload...))
+		etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+		x.c.Header("ETag", etag)
+		if etagMatches(x.c.GetHeader("If-None-Match"), etag) {
+			x.c.Status(http.StatusNotModified)
+			return
+		}
+	}
 	x.c.Data(http.StatusOK, "application/json", payload)
+}
+
+// conditional is an answer with an ETag: a client that already holds the
+// same answer (If-None-Match) gets 304 Not Modified without a body. key
+// holds what besides the body the answer depends on (the feed position and
+// the role that reduced it), so a tag never matches another answer.
+type conditional struct {
+	v   any
+	key string
+}
+
+// etagMatches applies If-None-Match's weak comparison (RFC 9110 §13.1.2).
+func etagMatches(header, etag string) bool {
+	for tag := range strings.SplitSeq(header, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == "*" || tag == etag {
+			return true
+		}
+	}
+	return false
 }
 
 // writeError sends the Fiks error body.

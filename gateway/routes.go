@@ -89,7 +89,12 @@ type bulkAnswer struct {
 }
 
 func (s *Server) bulk(x *exchange) (any, error) {
-	pr, err := personRequest(x.c.Request.URL.Query())
+	v := x.c.Request.URL.Query()
+	pr, err := personRequest(v, paramSomBestilt)
+	if err != nil {
+		return nil, err
+	}
+	somBestilt, err := somBestiltParam(v)
 	if err != nil {
 		return nil, err
 	}
@@ -97,9 +102,41 @@ func (s *Server) bulk(x *exchange) (any, error) {
 	if err := decodeJSON(x.c.Request, &body); err != nil {
 		return nil, err
 	}
+	ids := body.FoedselsEllerDNummer
+	if !somBestilt {
+		ids = uniqueIDs(ids) // FREG answers each person once unless somBestilt
+	}
 	ctx, c := x.read()
-	out, err := s.access.Bulk(ctx, c, body.FoedselsEllerDNummer, pr)
+	out, err := s.access.Bulk(ctx, c, ids, pr)
 	return bulkAnswer{Oppslag: out}, err
+}
+
+// paramSomBestilt asks bulkoppslag to answer in request order, duplicates
+// included (FREG's somBestilt).
+const paramSomBestilt = "somBestilt"
+
+func somBestiltParam(v url.Values) (bool, error) {
+	vals, ok := v[paramSomBestilt]
+	if !ok {
+		return false, nil
+	}
+	if len(vals) != 1 || (vals[0] != "true" && vals[0] != "false") {
+		return false, access.Invalid(paramSomBestilt + " must be true or false")
+	}
+	return vals[0] == "true", nil
+}
+
+// uniqueIDs keeps the first occurrence of each identity number, in order.
+func uniqueIDs(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 type idList struct {
@@ -114,6 +151,11 @@ func (s *Server) search(x *exchange) (any, error) {
 	q, err := freg.ParseSearchQuery(v)
 	if err != nil {
 		return nil, searchError(err)
+	}
+	for _, name := range freg.EntydigOnly {
+		if v.Has(name) {
+			return nil, access.Invalid(name + " is a parameter of entydigsoek only")
+		}
 	}
 	ctx, c := x.read()
 	ids, err := s.access.Search(ctx, c, q)
@@ -159,7 +201,9 @@ func (s *Server) feed(x *exchange) (any, error) {
 		return nil, access.Invalid("seq must be a positive integer")
 	}
 	ctx, c := x.read()
-	return s.access.Feed(ctx, c, seq)
+	items, err := s.access.Feed(ctx, c, seq)
+	// The feed carries ETag / If-None-Match end to end, as FREG's does.
+	return conditional{v: items, key: c.Role.ID + "/" + strconv.FormatInt(seq, 10)}, err
 }
 
 func (s *Server) lastSequence(x *exchange) (any, error) {

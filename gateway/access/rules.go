@@ -57,6 +57,16 @@ func (s searchCriteria) filterElements() []string {
 			els = append(els, "oppholdsadresse")
 		}
 	}
+	// Searching by an identifier reveals that the person holds it.
+	if q.Legitimasjonsdokument != "" {
+		els = append(els, "legitimasjonsdokument")
+	}
+	if q.Utenlandskpersonidentifikasjon != "" {
+		els = append(els, "utenlandskPersonidentifikasjon")
+	}
+	if q.Utlendingsmyndighetenesidentifikasjonsnummer != "" {
+		els = append(els, "utlendingsmyndighetenesIdentifikasjonsnummer")
+	}
 	if q.Opplysningsgrunnlag == "historisk" || q.Opplysningsgrunnlag == "begge" {
 		els = append(els, freg.ElementHistorikk)
 	}
