@@ -103,8 +103,10 @@ func (s *Server) bulk(x *exchange) (any, error) {
 		return nil, err
 	}
 	ids := body.FoedselsEllerDNummer
-	if !somBestilt {
-		ids = uniqueIDs(ids) // FREG answers each person once unless somBestilt
+	if !somBestilt && len(ids) <= MaxBulkIDs {
+		// FREG answers each person once unless somBestilt; the limit holds
+		// for the request as sent, so a longer one is refused whole.
+		ids = uniqueIDs(ids)
 	}
 	ctx, c := x.read()
 	out, err := s.access.Bulk(ctx, c, ids, pr)
