@@ -104,20 +104,25 @@ func convertFilter(e filter.Expression, resolve resolver) (*store.Filter, error)
 		if !ok || !attr.MultiValued() || e.AttributePath.SubAttribute != nil {
 			return nil, scimerrors.ScimErrorInvalidFilter
 		}
-		// Inside the brackets names are relative to one element.
-		inner, err := convertFilter(e.ValueFilter, func(ap filter.AttributePath) (string, schema.CoreAttribute, bool) {
-			if ap.URIPrefix != nil || ap.SubAttribute != nil {
-				return "", schema.CoreAttribute{}, false
-			}
-			sub, ok := elementAttributes(attr).ContainsAttribute(ap.AttributeName)
-			return sub.Name(), sub, ok
-		})
+		inner, err := convertFilter(e.ValueFilter, elementResolver(attr))
 		if err != nil {
 			return nil, err
 		}
 		return &store.Filter{Op: store.OpValuePath, Attr: name, Left: inner}, nil
 	}
 	return nil, scimerrors.ScimErrorInvalidFilter
+}
+
+// elementResolver resolves the names inside a value filter's brackets,
+// which are relative to one element of attr.
+func elementResolver(attr schema.CoreAttribute) resolver {
+	return func(ap filter.AttributePath) (string, schema.CoreAttribute, bool) {
+		if ap.URIPrefix != nil || ap.SubAttribute != nil {
+			return "", schema.CoreAttribute{}, false
+		}
+		sub, ok := elementAttributes(attr).ContainsAttribute(ap.AttributeName)
+		return sub.Name(), sub, ok
+	}
 }
 
 // elementAttributes are the attributes one element of a multi-valued

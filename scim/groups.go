@@ -85,7 +85,7 @@ func (gh groupHandler) respond(r *http.Request, g store.Group, err error, id str
 		// "members", so ErrNotFound here always means the group.
 		return elimity.Resource{}, gh.h.storeError(r, err, id)
 	}
-	return gh.view(r, g, parseProjection(gh.h.groups, r))
+	return gh.view(r, g, state(r.Context()).projection)
 }
 
 func (gh groupHandler) Create(r *http.Request, attrs elimity.ResourceAttributes) (elimity.Resource, error) {
@@ -114,7 +114,7 @@ func (gh groupHandler) GetAll(r *http.Request, params elimity.ListRequestParams)
 	if err != nil {
 		return elimity.Page{}, gh.h.listError(r, err)
 	}
-	p := parseProjection(gh.h.groups, r)
+	p := state(r.Context()).projection
 	out := make([]elimity.Resource, 0, len(page.Items))
 	for _, g := range page.Items {
 		res, err := gh.view(r, g, p)

@@ -128,11 +128,13 @@ func tenant(ctx context.Context) store.Tenant {
 }
 
 // requestState carries what ServeHTTP learnt about a request to the
-// resource handlers and back: the list filter it parsed itself and the id
-// of a created resource (for the Location header).
+// resource handlers and back: the list filter and the attribute selection
+// it parsed itself (before anything is stored, so that a bad one changes
+// nothing) and the id of a created resource (for the Location header).
 type requestState struct {
-	filter    *store.Filter
-	createdID string
+	filter     *store.Filter
+	projection projection
+	createdID  string
 	// unavailable: the store could not be reached. elimity allows only
 	// some statuses per operation and turns 503 into 500, so resourceWriter
 	// answers errUnavailable in its place.
@@ -173,10 +175,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := &requestState{}
-	if rt.isResource() && rt.id == "" && r.Method == http.MethodGet {
-		if st.filter, err = h.listFilter(rt, r); err != nil {
+	if rt.isResource() {
+		rs := h.users
+		if rt.endpoint == "Groups" {
+			rs = h.groups
+		}
+		if st.projection, err = parseProjection(rs, r); err != nil {
 			h.writeError(w, r, err)
 			return
+		}
+		if rt.id == "" && r.Method == http.MethodGet {
+			if st.filter, err = listFilter(rs, r); err != nil {
+				h.writeError(w, r, err)
+				return
+			}
 		}
 	}
 	if r.Body != nil && r.Body != http.NoBody {
@@ -240,20 +252,16 @@ func (b *bufferWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
 // listFilter checks, parses and converts the filter of a listing and takes
 // it out of the query, so that elimity's own filter handling (which knows
 // neither the limits nor meta.created) never runs.
-func (h *Handler) listFilter(rt route, r *http.Request) (*store.Filter, error) {
+func listFilter(rs resourceSchema, r *http.Request) (*store.Filter, error) {
 	q := r.URL.Query()
-	raw := strings.TrimSpace(q.Get("filter"))
 	if !q.Has("filter") {
 		return nil, nil
 	}
+	raw := strings.TrimSpace(q.Get("filter"))
 	q.Del("filter")
 	r.URL.RawQuery = q.Encode()
 	if raw == "" {
 		return nil, nil
-	}
-	rs := h.users
-	if rt.endpoint == "Groups" {
-		rs = h.groups
 	}
 	return parseFilter(rs, raw)
 }

@@ -229,3 +229,64 @@ func TestExternalIDNotUnique(t *testing.T) {
 		t.Errorf("group externalId %q", got)
 	}
 }
+
+// TestAttributesWithValueFilters: attributes= and excludedAttributes= take
+// value filters, as Microsoft's reference service does (U14).
+func TestAttributesWithValueFilters(t *testing.T) {
+	e := newEnv(t)
+	id := e.do(http.MethodPost, "/Users", `{"userName": "kari@testkommune.no", "displayName": "Kari",
+		"emails": [{"type": "work", "value": "kari@oslo.kommune.no", "primary": true}, {"type": "home", "value": "kari,n@example.no"}]}`).
+		must(t, http.StatusCreated).str("id")
+	other := e.createUser("ola@testkommune.no")
+	emails := func(r response, path string) []any { l, _ := r.get(path).([]any); return l }
+
+	r := e.do(http.MethodGet, "/Users?filter="+q(`userName eq "kari@testkommune.no"`)+"&attributes="+q(`emails[type eq "work"]`), "").must(t, http.StatusOK)
+	if l := emails(r, "Resources.0.emails"); len(l) != 1 || r.str("Resources.0.emails.0.value") != "kari@oslo.kommune.no" ||
+		r.str("Resources.0.emails.0.type") != "work" || r.get("Resources.0.userName") != nil || r.str("Resources.0.id") != id {
+		t.Errorf("attributes=emails[type eq work]: %s", r.raw)
+	}
+	for _, tc := range []struct {
+		query string
+		check func(r response) bool
+	}{
+		{"attributes=" + q(`emails[type eq "work"].value`), func(r response) bool {
+			return len(emails(r, "emails")) == 1 && r.str("emails.0.value") == "kari@oslo.kommune.no" && r.get("emails.0.type") == nil
+		}},
+		{"attributes=" + q(`userName,emails[type eq "home"]`), func(r response) bool {
+			return r.str("userName") == "kari@testkommune.no" && len(emails(r, "emails")) == 1 && r.str("emails.0.type") == "home" && r.get("displayName") == nil
+		}},
+		{"attributes=" + q(`emails[type eq home]`), func(r response) bool { // unquoted, as Microsoft accepts
+			return len(emails(r, "emails")) == 1 && r.str("emails.0.type") == "home"
+		}},
+		{"attributes=" + q(`emails[value co ","],displayName`), func(r response) bool {
+			return len(emails(r, "emails")) == 1 && r.str("emails.0.type") == "home" && r.str("displayName") == "Kari"
+		}},
+		{"attributes=" + q(`emails[type eq "other"]`), func(r response) bool { return r.get("emails") == nil && r.str("id") == id }},
+		{"attributes=" + q(`emails[type eq "work"],emails`), func(r response) bool { return len(emails(r, "emails")) == 2 }},
+		{"excludedAttributes=" + q(`emails[type eq "home"]`), func(r response) bool {
+			return len(emails(r, "emails")) == 1 && r.str("emails.0.type") == "work" && r.str("userName") == "kari@testkommune.no"
+		}},
+		{"excludedAttributes=" + q(`emails[type eq "home"].value`), func(r response) bool {
+			return len(emails(r, "emails")) == 2 && r.get("emails.1.value") == nil && r.str("emails.1.type") == "home"
+		}},
+	} {
+		if r := e.do(http.MethodGet, "/Users/"+id+"?"+tc.query, "").must(t, http.StatusOK); !tc.check(r) {
+			t.Errorf("%s: %s", tc.query, r.raw)
+		}
+	}
+	gid := e.do(http.MethodPost, "/Groups", `{"displayName": "Lærere", "members": [{"value": "`+id+`"}, {"value": "`+other+`"}]}`).must(t, http.StatusCreated).str("id")
+	g := e.do(http.MethodGet, "/Groups/"+gid+"?attributes="+q(`members[value eq "`+other+`"]`), "").must(t, http.StatusOK)
+	if l := emails(g, "members"); len(l) != 1 || g.str("members.0.value") != other {
+		t.Errorf("members filter: %s", g.raw)
+	}
+	// A bad selection is refused before anything is stored.
+	before := len(e.changes())
+	for _, query := range []string{`emails[type eq`, `title[value eq "x"]`, `emails[nothing eq "x"]`, `emails[type eq "work"]x`} {
+		checkError(t, e.do(http.MethodGet, "/Users/"+id+"?attributes="+q(query), ""), http.StatusBadRequest, "invalidFilter")
+		checkError(t, e.do(http.MethodPatch, "/Users/"+id+"?attributes="+q(query), patchOp(`{"op": "Replace", "path": "title", "value": "x"}`)),
+			http.StatusBadRequest, "invalidFilter")
+	}
+	if after := len(e.changes()); after != before {
+		t.Errorf("a refused request stored %d changes", after-before)
+	}
+}

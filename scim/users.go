@@ -65,7 +65,7 @@ func (uh userHandler) respond(r *http.Request, u store.User, err error, id strin
 	if err != nil {
 		return elimity.Resource{}, uh.h.storeError(r, err, id)
 	}
-	res, err := uh.view(u, parseProjection(uh.h.users, r))
+	res, err := uh.view(u, state(r.Context()).projection)
 	if err != nil {
 		return elimity.Resource{}, uh.h.fault(r, err)
 	}
@@ -93,7 +93,7 @@ func (uh userHandler) GetAll(r *http.Request, params elimity.ListRequestParams) 
 	if err != nil {
 		return elimity.Page{}, uh.h.listError(r, err)
 	}
-	p := parseProjection(uh.h.users, r)
+	p := state(r.Context()).projection
 	// A non-nil slice: an empty result must be "Resources": [], not null.
 	out := make([]elimity.Resource, 0, len(page.Items))
 	for _, u := range page.Items {
