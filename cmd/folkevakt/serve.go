@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"folkevakt/gateway"
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/adminapi"
 	"folkevakt/gateway/auth"
 	"folkevakt/gateway/freg"
@@ -155,7 +156,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 		clientID = cfg.OIDCAudience
 	}
 	tokens := secret.NewTokenAuthenticator(st)
-	handler := gateway.New(gateway.Options{
+	var handler *gateway.Server
+	handler = gateway.New(gateway.Options{
 		Logger:   logger,
 		Store:    st,
 		Policy:   engine,
@@ -166,7 +168,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		Mounts: []func(*gin.Engine){
 			authn.Mount,
 			adminapi.Mount(svc, engine, tokens, logger),
-			web.Mount(web.Options{Admin: svc, Engine: engine, Auth: authn, Store: st, DataDir: cfg.DataDir,
+			web.Mount(web.Options{Admin: svc, Access: func() *access.Service { return handler.Access() }, Engine: engine, Auth: authn, Store: st, DataDir: cfg.DataDir,
 				OIDC:         web.OIDC{Issuer: cfg.OIDCIssuer, ClientID: clientID, ClientSecret: cfg.OIDCSecret, RedirectURL: cfg.OIDCRedirect},
 				ConsoleGroup: cfg.ConsoleGroup, Logger: logger}),
 		},

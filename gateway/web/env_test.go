@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"folkevakt/gateway"
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/auth"
 	"folkevakt/gateway/freg"
 	"folkevakt/gateway/freg/synth"
@@ -120,7 +121,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	}
 	e.gw = gateway.New(gateway.Options{Store: e.st, Policy: e.engine, Upstream: up, Auth: e.authn,
 		Mounts: []func(*gin.Engine){e.authn.Mount, web.Mount(web.Options{
-			Admin: e.admin, Engine: e.engine, Auth: e.authn, Store: e.st, DataDir: e.dir,
+			Admin: e.admin, Access: func() *access.Service { return e.gw.Access() }, Engine: e.engine, Auth: e.authn, Store: e.st, DataDir: e.dir,
 			OIDC: oc, ConsoleGroup: o.consoleGroup})}})
 	if err := e.gw.EnableLists(ctx, gateway.ListsOptions{DataDir: e.dir}); err != nil {
 		t.Fatal(err)

@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 
 	"github.com/gin-gonic/gin"
 
-	"folkevakt/gateway/freg"
+	"folkevakt/gateway/access"
+	"folkevakt/store"
 )
 
 // gwResponse is the gateway's answer to an in-process request.
@@ -75,55 +75,30 @@ func rolePath(roleID, resource string) string {
 	return "/folkeregister/api/v1/" + url.PathEscape(roleID) + resource
 }
 
-// gatewayMessage turns a refused gateway answer into Norwegian text.
+// gatewayMessage turns a refused gateway answer into Norwegian text, by
+// its errorCode (the access service's typed reason), never by its English
+// message.
 func gatewayMessage(r gwResponse) string {
 	e := r.err()
-	switch r.Status {
-	case http.StatusBadRequest:
-		return "Søket eller bestillingen er ikke gyldig: " + e.Message
-	case http.StatusUnauthorized:
-		return "Innloggingen din er utløpt. Logg inn på nytt."
-	case http.StatusForbidden:
-		return forbiddenMessage(e)
-	case http.StatusNotFound:
-		return "Fant ingen person med dette fødselsnummeret eller d-nummeret."
-	case http.StatusTooManyRequests:
-		return "For mange forespørsler. Vent litt og prøv igjen."
-	case http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusBadGateway:
-		return "Folkeregisteret svarer ikke akkurat nå. Prøv igjen senere."
+	reason := access.Reason(e.ErrorCode)
+	if reason == "" {
+		reason = access.ReasonInternal
 	}
-	return "Noe gikk galt (status " + http.StatusText(r.Status) + ")."
+	return (&access.Error{Reason: reason}).Norwegian()
 }
 
-// forbiddenMessages say in Norwegian why the gateway refused (by its
-// errorCode); the gateway's own messages are English, for fagsystem
-// developers.
-var forbiddenMessages = map[string]string{
-	"element-not-in-role":      "Rollen du har valgt gir ikke tilgang til opplysningen",
-	"confidential-not-allowed": "Tjenesteområdet til rollen gir ikke tilgang til taushetsbelagte opplysninger, som",
-	"person-basis-required":    "Rollen dekker ikke alle opplysningene i «Person basis», så opplysningene må velges uttrykkelig.",
-	"not-granted":              "Du har ikke (lenger) tilgang til denne rollen.",
-	"purpose-not-in-role":      "Rollen har ikke dette bruksområdet.",
-	"unknown-role":             "Rollen finnes ikke.",
-	"role-m2m-only":            "Rollen kan bare brukes av fagsystemer (maskin-til-maskin).",
-	"kommune-not-served":       "Kommunen hører ikke til organisasjonen din.",
-}
+// reader is the access service the portal reads through.
+func (a *app) reader() *access.Service { return a.o.Access() }
 
-var elementInMessage = regexp.MustCompile(`element ([A-Za-z]+)`)
-
-func forbiddenMessage(e fiksError) string {
-	msg, ok := forbiddenMessages[e.ErrorCode]
-	if !ok {
-		return "Rollen du har valgt gir ikke tilgang til dette."
+// caller is the signed-in employee acting in role, for the access service.
+// The session middleware (requireEmployee) has checked that the user is
+// still an active SCIM user of the organisation.
+func (a *app) caller(c *gin.Context, role store.Role, area store.ServiceArea, action string) access.Caller {
+	s := sess(c)
+	name := s.displayName
+	if name == "" {
+		name = s.userName
 	}
-	if e.ErrorCode != "element-not-in-role" && e.ErrorCode != "confidential-not-allowed" {
-		return msg
-	}
-	label := "som trengs"
-	if m := elementInMessage.FindStringSubmatch(e.Message); m != nil {
-		if el, known := freg.LookupElement(m[1]); known {
-			label = "«" + el.Label + "»"
-		}
-	}
-	return msg + " " + label + "."
+	return access.Caller{OrgID: s.orgID, SubjectKind: store.SubjectUser, SubjectID: s.userID, SubjectName: name,
+		RequestID: c.Writer.Header().Get("X-Request-Id"), Action: action, Role: role, Area: area}
 }

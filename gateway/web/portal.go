@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/freg"
 	"folkevakt/policy"
 	"folkevakt/store"
@@ -133,7 +133,7 @@ var (
 
 func (a *app) searchSubmit(c *gin.Context) {
 	s := sess(c)
-	role, _, ok := a.currentRole(s)
+	role, area, ok := a.currentRole(s)
 	if !ok {
 		redirect(c, "/portal?bytt=1")
 		return
@@ -205,24 +205,20 @@ func (a *app) searchSubmit(c *gin.Context) {
 	if f.Historiske {
 		q.Set(freg.ParamOpplysningsgrunnlag, "begge")
 	}
-	resp, err := a.callGateway(c, http.MethodGet, rolePath(role.ID, "/v1/personer/soek"), q, nil)
+	ids, err := func() ([]string, error) {
+		sq, err := freg.ParseSearchQuery(q)
+		if err != nil {
+			return nil, access.Invalid(err.Error())
+		}
+		return a.reader().Search(c.Request.Context(), a.caller(c, role, area, "portal search"), sq)
+	}()
 	if err != nil {
-		a.internal(c, "search", err)
+		e, _ := access.AsError(err)
+		d.Message = e.Norwegian()
+		a.render(c, e.Status(), "search", page{Title: "Søk etter personer", Section: "portal", Data: d})
 		return
 	}
-	if resp.Status != http.StatusOK {
-		d.Message = gatewayMessage(resp)
-		a.render(c, resp.Status, "search", page{Title: "Søk etter personer", Section: "portal", Data: d})
-		return
-	}
-	var ids struct {
-		FoedselsEllerDNummer []string `json:"foedselsEllerDNummer"`
-	}
-	if err := json.Unmarshal(resp.Body, &ids); err != nil {
-		a.internal(c, "search answer", err)
-		return
-	}
-	rows, msg := a.resultRows(c, s, role, ids.FoedselsEllerDNummer)
+	rows, msg := a.resultRows(c, s, role, area, ids)
 	if msg != "" {
 		d.Message = msg
 		a.render(c, http.StatusOK, "search", page{Title: "Søk etter personer", Section: "portal", Data: d})
@@ -234,38 +230,28 @@ func (a *app) searchSubmit(c *gin.Context) {
 
 // resultRows looks the hits up with one bulkoppslag, asking only for the
 // summary elements the role holds.
-func (a *app) resultRows(c *gin.Context, s *session, role store.Role, ids []string) ([]resultRow, string) {
+func (a *app) resultRows(c *gin.Context, s *session, role store.Role, area store.ServiceArea, ids []string) ([]resultRow, string) {
 	if len(ids) == 0 {
 		return []resultRow{}, ""
 	}
 	if len(ids) > maxHits {
 		ids = ids[:maxHits]
 	}
-	q := url.Values{}
+	var parts []string
 	for _, p := range []string{"navn", "foedsel", "bostedsadresse", "status"} {
 		if slices.Contains(role.Elements, p) {
-			q.Add(freg.ParamPart, p)
+			parts = append(parts, p)
 		}
 	}
-	if len(q) == 0 {
-		q.Set(freg.ParamPart, "identifikasjonsnummer")
+	if len(parts) == 0 {
+		parts = []string{access.IDElement}
 	}
-	resp, err := a.callGateway(c, http.MethodPost, rolePath(role.ID, "/v1/personer/bulkoppslag"), q,
-		map[string][]string{"foedselsEllerDNummer": ids})
+	res, err := a.reader().Bulk(c.Request.Context(), a.caller(c, role, area, "portal search results"), ids, access.PersonRequest{Parts: parts})
 	if err != nil {
-		return nil, "Oppslaget mislyktes."
+		return nil, access.Norwegian(err)
 	}
-	if resp.Status != http.StatusOK {
-		return nil, gatewayMessage(resp)
-	}
-	var ans struct {
-		Oppslag []freg.BulkResult `json:"oppslag"`
-	}
-	if err := json.Unmarshal(resp.Body, &ans); err != nil {
-		return nil, "Oppslaget ga et svar som ikke kunne leses."
-	}
-	rows := make([]resultRow, 0, len(ans.Oppslag))
-	for _, r := range ans.Oppslag {
+	rows := make([]resultRow, 0, len(res))
+	for _, r := range res {
 		row := resultRow{Handle: s.handle(r.FoedselsEllerDNummer)}
 		if p := r.Folkeregisterperson; p != nil {
 			row.Name, row.Foedselsdato, row.Adresse, row.Status = summary(p)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"folkevakt/gateway/access"
 	"folkevakt/gateway/auth"
 	"folkevakt/policy"
 	"folkevakt/policy/admin"
@@ -58,7 +59,10 @@ type OIDC struct {
 
 // Options are the web pages' dependencies, built by the caller.
 type Options struct {
-	Admin  *admin.Service
+	Admin *admin.Service
+	// Access is the access service the portal reads FREG data through
+	// (resolved at request time: the gateway builds it).
+	Access func() *access.Service
 	Engine *policy.Engine
 	Auth   *auth.Authenticator
 	Store  store.Store
