@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"folkevakt/gateway/audit/checkpoint"
 	"folkevakt/store"
@@ -136,4 +139,24 @@ func loadCheckpoints(dir, pubPath string) ([]checkpoint.Checkpoint, ed25519.Publ
 		return nil, nil, fmt.Errorf("--public-key %s: %w", pubPath, err)
 	}
 	return cps, pub, nil
+}
+
+// startCheckpoints starts serve's periodic checkpoint signer (unless
+// --checkpoint-interval is 0) and returns the mount of their URL and a
+// function that waits for the signer to stop once ctx is done.
+func startCheckpoints(ctx context.Context, cfg *serveConfig, st store.Store, logger *slog.Logger) (func(*gin.Engine), func(), error) {
+	if cfg.CheckpointInterval == 0 {
+		return func(*gin.Engine) {}, func() {}, nil
+	}
+	key, err := loadCheckpointKey(cfg.DataDir, cfg.CheckpointKey, true)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--checkpoint-key: %w", err)
+	}
+	p := &checkpoint.Publisher{Store: st, Key: key, Dir: filepath.Join(cfg.DataDir, "checkpoints"), Interval: cfg.CheckpointInterval, Logger: logger}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Run(ctx)
+	}()
+	return p.Mount, func() { <-done }, nil
 }

@@ -164,3 +164,64 @@ func TestAuditCheckpoints(t *testing.T) {
 		t.Errorf("checkpoint without --out: exit %d, %s", code, errs)
 	}
 }
+
+// serve signs checkpoints periodically and publishes them at a stable URL;
+// what it publishes verifies against the log.
+func TestServePublishesCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	const adminToken = "checkpoint-admin-token-0123456789"
+	srv := startServe(t, dir, map[string]string{
+		"FOLKEVAKT_BOOTSTRAP_ORG":         e2eOrg + ":Storevik kommune:" + e2eKommune,
+		"FOLKEVAKT_BOOTSTRAP_ADMIN_TOKEN": adminToken,
+	}, "--checkpoint-interval", "100ms")
+	adminH := map[string]string{"Authorization": "Bearer " + adminToken}
+	for range 3 { // reading the audit log is itself audited
+		if code, b := call(t, "GET", srv.base+"/admin/api/v1/audit", adminH, nil); code != 200 {
+			t.Fatalf("audit query: %d %s", code, b)
+		}
+	}
+	var latest checkpoint.Checkpoint
+	for deadline := time.Now().Add(20 * time.Second); latest.Seq < 3; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint at seq 3 published; last %+v", latest)
+		}
+		code, b := call(t, "GET", srv.base+"/audit/checkpoints/"+e2eOrg+"/latest", nil, nil)
+		if code == 200 {
+			latest = decode[checkpoint.Checkpoint](t, b)
+		} else if code != 404 {
+			t.Fatalf("latest: %d %s", code, b)
+		}
+	}
+	code, b := call(t, "GET", srv.base+"/audit/checkpoints/"+e2eOrg, nil, nil)
+	if all := decode[[]checkpoint.Checkpoint](t, b); code != 200 || len(all) == 0 || all[len(all)-1].Seq < latest.Seq {
+		t.Fatalf("checkpoints: %d %s", code, b)
+	}
+	code, key := call(t, "GET", srv.base+"/audit/checkpoints/public-key.pem", nil, nil)
+	if code != 200 || !strings.Contains(string(key), "BEGIN PUBLIC KEY") {
+		t.Fatalf("public key: %d %s", code, key)
+	}
+	if code, b := call(t, "GET", srv.base+"/audit/checkpoints/12x", nil, nil); code != 400 {
+		t.Errorf("bad organisation number: %d %s", code, b)
+	}
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("serve exited %d: %s", code, srv.stderr.String())
+	}
+
+	// An outsider's copy: the checkpoint and the key fetched over HTTP.
+	export := t.TempDir()
+	if err := checkpoint.WriteFile(export, latest); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(export, "key.pem"), key, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := &cli{t: t, env: map[string]string{}}
+	for _, args := range [][]string{
+		{"audit", "verify", "--data-dir", dir, "--checkpoints", export, "--public-key", filepath.Join(export, "key.pem")},
+		{"audit", "verify", "--data-dir", dir, "--checkpoints", filepath.Join(dir, "checkpoints")},
+	} {
+		if out := c.ok(args...); !strings.Contains(out, "OK, the log extends all") {
+			t.Errorf("folkevakt %s: %s", strings.Join(args, " "), out)
+		}
+	}
+}

@@ -40,6 +40,10 @@ type serveConfig struct {
 	ListWorkers          int
 	ConsoleGroup         string
 	PolicyModel          string
+	// CheckpointInterval is how often audit checkpoints are signed (0: never);
+	// CheckpointKey the Ed25519 key (default in DataDir).
+	CheckpointInterval time.Duration
+	CheckpointKey      string
 
 	Bootstrap bootstrapConfig
 }
@@ -73,6 +77,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ListRetention, "list-retention", 7*24*time.Hour, "how long citizen-list files are kept")
 	fs.IntVar(&c.ListWorkers, "list-workers", 2, "citizen-list orders processed at once")
 	fs.StringVar(&c.PolicyModel, "policy-model", "model.conf", "path of the Casbin model (model.conf from the repository)")
+	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", time.Hour, "how often each organisation's audit chain head is signed into <data-dir>/checkpoints and served at /audit/checkpoints/<orgNumber> (0: never)")
+	fs.StringVar(&c.CheckpointKey, "checkpoint-key", "", "Ed25519 key (PKCS #8 PEM) that signs audit checkpoints (default <data-dir>/audit-checkpoint-key.pem, created on first use)")
 	fs.StringVar(&c.ConsoleGroup, "console-group", "", "displayName of the SCIM group whose members may use the compliance console (empty: console by admin token only)")
 }
 
@@ -138,6 +144,9 @@ func (c *serveConfig) validate() error {
 	}
 	if c.ListRetention < time.Hour {
 		bad("list-retention", "%s is shorter than 1h", c.ListRetention)
+	}
+	if c.CheckpointInterval < 0 {
+		bad("checkpoint-interval", "%s is negative", c.CheckpointInterval)
 	}
 	if c.ListWorkers < 1 || c.ListWorkers > 64 {
 		bad("list-workers", "%d is outside 1..64", c.ListWorkers)

@@ -155,6 +155,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if clientID == "" {
 		clientID = cfg.OIDCAudience
 	}
+	publishCheckpoints, checkpointsStopped, err := startCheckpoints(runCtx, cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	defer func() { cancel(); checkpointsStopped() }()
 	tokens := secret.NewTokenAuthenticator(st)
 	var handler *gateway.Server
 	handler = gateway.New(gateway.Options{
@@ -171,6 +176,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 			web.Mount(web.Options{Admin: svc, Access: func() *access.Service { return handler.Access() }, Engine: engine, Auth: authn, Store: st, DataDir: cfg.DataDir,
 				OIDC:         web.OIDC{Issuer: cfg.OIDCIssuer, ClientID: clientID, ClientSecret: cfg.OIDCSecret, RedirectURL: cfg.OIDCRedirect},
 				ConsoleGroup: cfg.ConsoleGroup, Logger: logger}),
+			publishCheckpoints,
 		},
 	})
 	// Runs after the HTTP server has shut down: stops list workers and

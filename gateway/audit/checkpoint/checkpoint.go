@@ -19,12 +19,16 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"folkevakt/store"
 )
@@ -312,3 +316,123 @@ func Recompute(ctx context.Context, t store.Tenant, orgID string, want map[int64
 }
 
 var errGap = errors.New("gap in the log")
+
+// Publisher signs every organisation's chain head periodically into a
+// directory (one file per checkpoint, as 'folkevakt audit checkpoint'
+// writes them) and serves that directory read-only over HTTP.
+type Publisher struct {
+	Store    store.Store
+	Key      ed25519.PrivateKey
+	Dir      string
+	Interval time.Duration
+	Logger   *slog.Logger
+
+	tracker *Tracker
+	last    map[string]int64 // newest published seq by organisation id
+}
+
+// Run publishes at once and then every Interval until ctx ends. A new
+// checkpoint is written only for an organisation whose chain has grown.
+func (p *Publisher) Run(ctx context.Context) {
+	if p.Logger == nil {
+		p.Logger = slog.New(slog.DiscardHandler)
+	}
+	p.tracker, p.last = NewTracker(), map[string]int64{}
+	if err := os.MkdirAll(p.Dir, 0o700); err != nil {
+		p.Logger.Error("audit checkpoints: cannot create their directory", "err", err)
+	}
+	if err := os.WriteFile(filepath.Join(p.Dir, PublicKeyFile), PublicKeyPEM(p.Key.Public().(ed25519.PublicKey)), 0o644); err != nil {
+		p.Logger.Error("audit checkpoints: cannot write the public key", "err", err)
+	}
+	t := time.NewTicker(p.Interval)
+	defer t.Stop()
+	for {
+		if err := p.PublishOnce(ctx); err != nil && ctx.Err() == nil {
+			p.Logger.Error("audit checkpoints failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// PublishOnce writes a checkpoint for every organisation whose chain grew
+// since the last one.
+func (p *Publisher) PublishOnce(ctx context.Context) error {
+	if p.tracker == nil {
+		p.tracker, p.last = NewTracker(), map[string]int64{}
+	}
+	orgs, err := p.Store.ListOrganisations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		h, err := p.tracker.Head(ctx, p.Store, o.ID)
+		if err != nil {
+			return err
+		}
+		if h.Seq == 0 || h.Seq == p.last[o.ID] {
+			continue
+		}
+		c := Sign(p.Key, Checkpoint{OrgNumber: o.OrgNumber, OrgID: o.ID, Seq: h.Seq, Hash: h.Hash, Time: time.Now()})
+		if err := WriteFile(p.Dir, c); err != nil {
+			return err
+		}
+		p.last[o.ID] = h.Seq
+		p.Logger.Info("audit checkpoint signed", "org_id", o.ID, "seq", h.Seq)
+	}
+	return nil
+}
+
+// Mount serves, without authentication (checkpoints hold no personal data
+// and are meant for outsiders):
+//
+//	GET /audit/checkpoints/public-key.pem   the public key
+//	GET /audit/checkpoints/:orgNumber       the organisation's checkpoints, oldest first
+//	GET /audit/checkpoints/:orgNumber/latest its newest checkpoint
+func (p *Publisher) Mount(r *gin.Engine) {
+	r.GET("/audit/checkpoints/:org", func(c *gin.Context) {
+		if c.Param("org") == PublicKeyFile {
+			c.Data(http.StatusOK, "application/x-pem-file", PublicKeyPEM(p.Key.Public().(ed25519.PublicKey)))
+			return
+		}
+		cps, ok := p.orgCheckpoints(c)
+		if ok {
+			c.JSON(http.StatusOK, cps)
+		}
+	})
+	r.GET("/audit/checkpoints/:org/latest", func(c *gin.Context) {
+		cps, ok := p.orgCheckpoints(c)
+		if !ok {
+			return
+		}
+		if len(cps) == 0 {
+			c.JSON(http.StatusNotFound, gin.H{"error": "not-found", "message": "no checkpoint yet"})
+			return
+		}
+		c.JSON(http.StatusOK, cps[len(cps)-1])
+	})
+}
+
+func (p *Publisher) orgCheckpoints(c *gin.Context) ([]Checkpoint, bool) {
+	org := c.Param("org")
+	if len(org) != 9 || strings.Trim(org, "0123456789") != "" {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "invalid", "message": "want a 9-digit organisation number"})
+		return nil, false
+	}
+	all, err := ReadDir(p.Dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		p.Logger.Error("audit checkpoints: read", "err", err)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable", "message": "checkpoints cannot be read now"})
+		return nil, false
+	}
+	out := []Checkpoint{}
+	for _, cp := range all {
+		if cp.OrgNumber == org {
+			out = append(out, cp)
+		}
+	}
+	return out, true
+}
