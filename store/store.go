@@ -205,6 +205,28 @@ type Organisation struct {
 	Name          string    `json:"name"`
 	Kommunenummer []string  `json:"kommunenummer"`
 	CreatedAt     time.Time `json:"createdAt"`
+	// SignIn is the organisation's own OIDC tenant for its employees; with
+	// no Issuer, the instance's settings apply.
+	SignIn SignIn `json:"signIn,omitzero"`
+}
+
+// SignIn is an organisation's OIDC tenant (an Entra ID tenant and the
+// application registered in it). The client secret is never stored: only
+// the path of a file that holds it.
+type SignIn struct {
+	Issuer           string `json:"issuer,omitempty"`
+	ClientID         string `json:"clientId,omitempty"`
+	Audience         string `json:"audience,omitempty"` // expected aud of ID tokens; default ClientID
+	ClientSecretFile string `json:"clientSecretFile,omitempty"`
+	ConsoleGroup     string `json:"consoleGroup,omitempty"`
+}
+
+// ExpectedAudience is the aud an ID token of the tenant must carry.
+func (s SignIn) ExpectedAudience() string {
+	if s.Audience != "" {
+		return s.Audience
+	}
+	return s.ClientID
 }
 
 // Token kinds.

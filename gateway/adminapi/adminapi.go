@@ -68,6 +68,8 @@ func Mount(svc *admin.Service, engine *policy.Engine, tokens *secret.TokenAuthen
 		g.GET("/changes", a.changes)
 		g.GET("/explain", a.explain)
 		g.GET("/policy", a.exportPolicy)
+		g.GET("/sign-in", a.getSignIn)
+		g.PUT("/sign-in", a.putSignIn)
 		g.POST("/policy", a.importPolicy)
 	}
 }
@@ -506,6 +508,32 @@ func (a *api) explain(c *gin.Context) {
 }
 
 // --- policy as code ---
+
+// getSignIn returns the organisation's own OIDC tenant (empty: the
+// instance's).
+func (a *api) getSignIn(c *gin.Context) {
+	o, err := a.svc.Organisation(ctxOf(c), org(c))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, o.SignIn)
+}
+
+// putSignIn replaces it. A client secret is never accepted in the body
+// (unknown field): only the path of a file that holds it.
+func (a *api) putSignIn(c *gin.Context) {
+	var si store.SignIn
+	if !a.bind(c, &si) {
+		return
+	}
+	o, err := a.svc.SetSignIn(ctxOf(c), org(c), si)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, o.SignIn)
+}
 
 func (a *api) exportPolicy(c *gin.Context) {
 	var b strings.Builder

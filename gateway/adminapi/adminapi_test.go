@@ -756,3 +756,50 @@ func TestDeepJSONRefused(t *testing.T) {
 		t.Fatalf("deep body: %s", r.body)
 	}
 }
+
+// An organisation's own sign-in tenant is set and read per organisation;
+// a client secret is never accepted in the body.
+func TestSignInSettings(t *testing.T) {
+	f := newFixture(t)
+	r := f.do(f.a.token, "GET", "/sign-in", nil)
+	expect(t, "get empty", r, http.StatusOK)
+	if m := r.obj(t); len(m) != 0 {
+		t.Fatalf("fresh organisation has sign-in settings: %s", r.body)
+	}
+	body := map[string]string{"issuer": "https://login.microsoftonline.com/6f1a2c9e-0000-4000-8000-000000000001/v2.0",
+		"clientId": "app-nordvik", "clientSecretFile": "/run/secrets/nordvik-oidc", "consoleGroup": "Personvern"}
+	r = f.do(f.a.token, "PUT", "/sign-in", body)
+	expect(t, "put", r, http.StatusOK)
+	r = f.do(f.a.token, "GET", "/sign-in", nil)
+	if m := r.obj(t); m["issuer"] != body["issuer"] || m["clientId"] != "app-nordvik" || m["clientSecretFile"] != body["clientSecretFile"] || m["consoleGroup"] != "Personvern" {
+		t.Fatalf("get after put: %s", r.body)
+	}
+	if m := f.do(f.b.token, "GET", "/sign-in", nil).obj(t); len(m) != 0 {
+		t.Fatalf("the other organisation sees settings: %v", m)
+	}
+	for _, tc := range []struct {
+		name  string
+		body  map[string]string
+		field string
+	}{
+		{"plain http issuer", map[string]string{"issuer": "http://login.example/v2.0", "clientId": "x"}, "issuer"},
+		{"bad dev tenant", map[string]string{"issuer": "dev:Nord vik", "clientId": "x"}, "issuer"},
+		{"no client id", map[string]string{"issuer": "dev:nordvik"}, "clientId"},
+		{"relative secret file", map[string]string{"issuer": "dev:nordvik", "clientId": "x", "clientSecretFile": "secret.txt"}, "clientSecretFile"},
+		{"settings without issuer", map[string]string{"clientId": "x"}, "issuer"},
+	} {
+		expectField(t, tc.name, f.do(f.a.token, "PUT", "/sign-in", tc.body), tc.field)
+	}
+	r = f.do(f.a.token, "PUT", "/sign-in", map[string]string{"issuer": "dev:nordvik", "clientId": "x", "clientSecret": "hunter2"})
+	if r.status != http.StatusBadRequest || r.obj(t)["error"] != "unknown_field" {
+		t.Fatalf("client secret in the body: %d %s", r.status, r.body)
+	}
+	if strings.Contains(f.logs.String(), "hunter2") {
+		t.Fatal("a client secret reached the log")
+	}
+	// Clearing returns to the instance's settings.
+	expect(t, "clear", f.do(f.a.token, "PUT", "/sign-in", map[string]string{}), http.StatusOK)
+	if m := f.do(f.a.token, "GET", "/sign-in", nil).obj(t); len(m) != 0 {
+		t.Fatalf("after clearing: %v", m)
+	}
+}

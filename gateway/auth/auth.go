@@ -78,6 +78,13 @@ type Authenticator struct {
 	audience string
 	// machineAudience is the expected aud of Maskinporten tokens.
 	machineAudience string
+
+	// tenants are the OIDC issuers of organisations that bring their own
+	// (store.SignIn), built on first use, by issuer and audience: a token
+	// verified (and cached) for one audience never passes for another.
+	cfg       Config
+	tenantsMu sync.Mutex
+	tenants   map[[2]string]*issuer
 	throttle        *throttle
 
 	// passwords remembers verified integration passwords: argon2id costs tens
@@ -122,6 +129,8 @@ func New(ctx context.Context, c Config) (*Authenticator, error) {
 		throttle:  newThrottle(),
 		passwords: map[passwordKey]time.Time{},
 		verifying: map[passwordKey]*verification{},
+		cfg:       c,
+		tenants:   map[[2]string]*issuer{},
 	}
 	a.audience = c.OIDCAudience
 	if a.audience == "" {
@@ -312,13 +321,30 @@ func (a *Authenticator) Employee(ctx context.Context, orgID, bearer string) (Pri
 	if orgID == "" {
 		return Principal{}, unauthenticated("unknown organisation")
 	}
+	org, err := a.store.GetOrganisation(ctx, orgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Principal{}, unauthenticated("unknown organisation")
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("auth: look up organisation: %w", err)
+	}
+	// An organisation with its own tenant trusts that tenant only; the
+	// others trust the instance's issuer. So an ID token of tenant X is
+	// refused (wrong issuer or audience) in every organisation but X's.
+	iss, aud := a.employee, a.audience
+	if org.SignIn.Issuer != "" {
+		aud = org.SignIn.ExpectedAudience()
+		if iss, err = a.tenantIssuer(ctx, org.SignIn.Issuer, aud); err != nil {
+			return Principal{}, err
+		}
+	}
 	var claims employeeClaims
-	if reason := a.employee.verify(ctx, a.now, bearer, &claims, jwt.WithAudience(a.audience)); reason != "" {
+	if reason := iss.verify(ctx, a.now, bearer, &claims, jwt.WithAudience(aud)); reason != "" {
 		return Principal{}, unauthenticated(reason)
 	}
 	t := a.store.Tenant(orgID)
 	var u store.User
-	err := store.ErrNotFound
+	err = store.ErrNotFound
 	if claims.OID != "" {
 		u, err = t.GetUserByExternalID(ctx, claims.OID)
 	}
@@ -335,4 +361,24 @@ func (a *Authenticator) Employee(ctx context.Context, orgID, bearer string) (Pri
 		return Principal{}, unauthenticated("inactive user")
 	}
 	return Principal{Kind: store.SubjectUser, OrgID: orgID, SubjectID: u.ID, Name: u.UserName}, nil
+}
+
+// tenantIssuer returns the issuer of an organisation's own tenant (setting
+// "dev", "dev:<name>" or an issuer URL) for audience, building it once.
+func (a *Authenticator) tenantIssuer(ctx context.Context, setting, audience string) (*issuer, error) {
+	if audience == "" {
+		return nil, unauthenticated("organisation sign-in has no audience")
+	}
+	k := [2]string{setting, audience}
+	a.tenantsMu.Lock()
+	defer a.tenantsMu.Unlock()
+	if is, ok := a.tenants[k]; ok {
+		return is, nil
+	}
+	is, err := newIssuer(ctx, a.cfg, kindOIDC, setting)
+	if err != nil {
+		return nil, fmt.Errorf("auth: organisation sign-in: %w", err)
+	}
+	a.tenants[k] = is
+	return is, nil
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -45,6 +46,25 @@ const (
 	devMaskinportenPath = "/dev/maskinporten"
 	devOIDCPath         = "/dev/oidc"
 )
+
+// DevTenantPrefix starts an issuer setting "dev:<name>": a further local dev
+// OIDC issuer (its own key, iss "folkevakt-dev-oidc-<name>"), so that
+// several organisations' tenants can be tried side by side on one instance.
+const DevTenantPrefix = "dev:"
+
+var reDevTenant = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+
+// devOIDCSetting returns the iss and key kind of a dev OIDC issuer setting.
+func devOIDCSetting(setting string) (iss, keyKind string, ok bool) {
+	if setting == Dev {
+		return DevOIDCIssuer, kindOIDC, true
+	}
+	name, found := strings.CutPrefix(setting, DevTenantPrefix)
+	if !found || !reDevTenant.MatchString(name) {
+		return "", "", false
+	}
+	return DevOIDCIssuer + "-" + name, kindOIDC + "-" + name, true
+}
 
 func devIssuer(kind string) string {
 	if kind == kindMaskinporten {
@@ -213,13 +233,23 @@ func MintMaskinportenToken(dataDir, orgNumber string, ttl time.Duration) (string
 // (preferred_username), with oid when given, shaped like an Entra ID v2 ID
 // token with aud DevAudience.
 func MintEmployeeToken(dataDir, userName, oid string, ttl time.Duration) (string, error) {
+	return MintTenantEmployeeToken(dataDir, Dev, DevAudience, userName, oid, ttl)
+}
+
+// MintTenantEmployeeToken is MintEmployeeToken for the dev issuer setting
+// issuer ("dev" or "dev:<name>", see DevTenantPrefix) and audience.
+func MintTenantEmployeeToken(dataDir, issuer, audience, userName, oid string, ttl time.Duration) (string, error) {
+	iss, keyKind, ok := devOIDCSetting(issuer)
+	if !ok {
+		return "", fmt.Errorf("%q is not a dev issuer", issuer)
+	}
 	if strings.TrimSpace(userName) == "" {
 		return "", errors.New("user name is empty")
 	}
 	if ttl <= 0 || ttl > maxEmployeeLifetime {
 		return "", fmt.Errorf("ttl %s is outside (0, %s]", ttl, maxEmployeeLifetime)
 	}
-	k, err := loadDevKey(dataDir, kindOIDC)
+	k, err := loadDevKey(dataDir, keyKind)
 	if err != nil {
 		return "", err
 	}
@@ -232,9 +262,9 @@ func MintEmployeeToken(dataDir, userName, oid string, ttl time.Duration) (string
 	}
 	return k.sign(&employeeClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    DevOIDCIssuer,
+			Issuer:    iss,
 			Subject:   sub,
-			Audience:  jwt.ClaimStrings{DevAudience},
+			Audience:  jwt.ClaimStrings{audience},
 			IssuedAt:  jwt.NewNumericDate(now),
 			NotBefore: jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),

@@ -54,14 +54,8 @@ type remoteKeys struct {
 }
 
 func newRemoteKeys(c Config, kind, issuerURL string) (*remoteKeys, error) {
-	u, err := url.Parse(issuerURL)
-	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("issuer is not a URL")
-	}
-	// Keys fetched over plain HTTP could be replaced in transit; only a
-	// local test issuer may use it.
-	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
-		return nil, errors.New("issuer URL must use https")
+	if err := checkIssuerURL(issuerURL); err != nil {
+		return nil, err
 	}
 	well := "/.well-known/openid-configuration"
 	if kind == kindMaskinporten {
@@ -74,6 +68,32 @@ func newRemoteKeys(c Config, kind, issuerURL string) (*remoteKeys, error) {
 		logger:    c.Logger.With("issuer", issuerURL),
 		now:       c.Now,
 	}, nil
+}
+
+func checkIssuerURL(issuerURL string) error {
+	u, err := url.Parse(issuerURL)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("issuer is not a URL")
+	}
+	// Keys fetched over plain HTTP could be replaced in transit; only a
+	// local test issuer may use it.
+	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+		return errors.New("issuer URL must use https")
+	}
+	return nil
+}
+
+// ValidOIDCIssuer reports whether setting names an employee issuer:
+// "dev", "dev:<name>" (lower-case letters, digits, hyphens) or an https
+// issuer URL.
+func ValidOIDCIssuer(setting string) error {
+	if _, _, ok := devOIDCSetting(setting); ok {
+		return nil
+	}
+	if strings.HasPrefix(setting, DevTenantPrefix) {
+		return errors.New("a dev tenant is dev:<name> with 1 to 32 lower-case letters, digits or hyphens")
+	}
+	return checkIssuerURL(setting)
 }
 
 func isLoopback(host string) bool {

@@ -282,6 +282,13 @@ func newIssuer(ctx context.Context, c Config, kind, setting string) (*issuer, er
 		}
 		return &issuer{iss: devIssuer(kind), maxLifetime: maxLifetime, keys: k, dev: k, tokens: map[[32]byte]cachedToken{}}, nil
 	}
+	if iss, keyKind, ok := devOIDCSetting(setting); ok && kind == kindOIDC {
+		k, err := loadDevKey(c.DataDir, keyKind)
+		if err != nil {
+			return nil, err
+		}
+		return &issuer{iss: iss, maxLifetime: maxLifetime, keys: k, dev: k, tokens: map[[32]byte]cachedToken{}}, nil
+	}
 	r, err := newRemoteKeys(c, kind, setting)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %s issuer: %w", kind, err)

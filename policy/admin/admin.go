@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"folkevakt/gateway/auth"
 	"folkevakt/gateway/freg/ident"
 	"folkevakt/policy/secret"
 	"folkevakt/store"
@@ -171,4 +173,40 @@ func (s *Service) storeToken(ctx context.Context, orgID, kind, name, token strin
 		return store.Token{}, err
 	}
 	return s.store.Tenant(orgID).CreateToken(ctx, store.Token{Kind: kind, Name: name, Lookup: secret.Lookup(token), Hash: hash})
+}
+
+// Organisation returns the organisation with id.
+func (s *Service) Organisation(ctx context.Context, orgID string) (store.Organisation, error) {
+	return s.store.GetOrganisation(ctx, orgID)
+}
+
+// SetSignIn sets the organisation's own OIDC tenant for its employees; a
+// zero SignIn returns it to the instance's settings. The client secret is
+// never taken, only the absolute path of a file that holds it.
+func (s *Service) SetSignIn(ctx context.Context, orgID string, si store.SignIn) (store.Organisation, error) {
+	si.Issuer, si.ClientID, si.Audience = strings.TrimSpace(si.Issuer), strings.TrimSpace(si.ClientID), strings.TrimSpace(si.Audience)
+	si.ClientSecretFile, si.ConsoleGroup = strings.TrimSpace(si.ClientSecretFile), strings.TrimSpace(si.ConsoleGroup)
+	if si.Issuer == "" && si != (store.SignIn{}) {
+		return store.Organisation{}, store.Invalid("issuer", "required with the other sign-in settings")
+	}
+	if si.Issuer != "" {
+		if err := auth.ValidOIDCIssuer(si.Issuer); err != nil {
+			return store.Organisation{}, store.Invalid("issuer", "%v", err)
+		}
+		if si.ClientID == "" {
+			return store.Organisation{}, store.Invalid("clientId", "required with an issuer")
+		}
+	}
+	for field, v := range map[string]string{"clientId": si.ClientID, "audience": si.Audience, "consoleGroup": si.ConsoleGroup} {
+		if len(v) > 256 {
+			return store.Organisation{}, store.Invalid(field, "at most 256 characters")
+		}
+	}
+	if si.ClientSecretFile != "" && (!filepath.IsAbs(si.ClientSecretFile) || len(si.ClientSecretFile) > 1024) {
+		return store.Organisation{}, store.Invalid("clientSecretFile", "must be an absolute path")
+	}
+	return s.store.UpdateOrganisation(ctx, orgID, func(o store.Organisation) (store.Organisation, error) {
+		o.SignIn = si
+		return o, nil
+	})
 }

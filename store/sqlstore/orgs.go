@@ -13,14 +13,20 @@ type orgRow struct {
 	Name          string         `db:"name"`
 	Kommunenummer sql.NullString `db:"kommunenummer"`
 	CreatedAt     int64          `db:"created_at"`
+	Issuer        string         `db:"signin_issuer"`
+	ClientID      string         `db:"signin_client_id"`
+	Audience      string         `db:"signin_audience"`
+	SecretFile    string         `db:"signin_client_secret_file"`
+	ConsoleGroup  string         `db:"signin_console_group"`
 }
 
-const orgCols = "id, org_number, name, kommunenummer, created_at"
+const orgCols = "id, org_number, name, kommunenummer, created_at, signin_issuer, signin_client_id, signin_audience, signin_client_secret_file, signin_console_group"
 
 func (r orgRow) domain() (store.Organisation, error) {
 	k, err := parseList(r.Kommunenummer)
 	return store.Organisation{ID: r.ID, OrgNumber: r.OrgNumber, Name: r.Name, Kommunenummer: k,
-		CreatedAt: fromMicros(r.CreatedAt)}, err
+		CreatedAt: fromMicros(r.CreatedAt), SignIn: store.SignIn{Issuer: r.Issuer, ClientID: r.ClientID, Audience: r.Audience,
+			ClientSecretFile: r.SecretFile, ConsoleGroup: r.ConsoleGroup}}, err
 }
 
 func validateOrg(o store.Organisation) error {
@@ -44,8 +50,10 @@ func (s *Store) CreateOrganisation(ctx context.Context, o store.Organisation) (s
 		if err := validateOrg(o); err != nil {
 			return err
 		}
-		if _, err := w.exec(`INSERT INTO organisations (`+orgCols+`) VALUES (?, ?, ?, ?, ?)`,
-			o.ID, o.OrgNumber, o.Name, listJSON(o.Kommunenummer), micros(o.CreatedAt)); err != nil {
+		si := o.SignIn
+		if _, err := w.exec(`INSERT INTO organisations (`+orgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.ID, o.OrgNumber, o.Name, listJSON(o.Kommunenummer), micros(o.CreatedAt),
+			si.Issuer, si.ClientID, si.Audience, si.ClientSecretFile, si.ConsoleGroup); err != nil {
 			return err
 		}
 		if err := w.record(o.ID, store.ActionCreate, store.EntityOrganisation, o.ID, nil, o); err != nil {
@@ -94,8 +102,10 @@ func (s *Store) UpdateOrganisation(ctx context.Context, id string, update func(s
 		if err := validateOrg(o); err != nil {
 			return err
 		}
-		if _, err := w.exec(`UPDATE organisations SET org_number = ?, name = ?, kommunenummer = ? WHERE id = ?`,
-			o.OrgNumber, o.Name, listJSON(o.Kommunenummer), id); err != nil {
+		si := o.SignIn
+		if _, err := w.exec(`UPDATE organisations SET org_number = ?, name = ?, kommunenummer = ?, signin_issuer = ?,
+			signin_client_id = ?, signin_audience = ?, signin_client_secret_file = ?, signin_console_group = ? WHERE id = ?`,
+			o.OrgNumber, o.Name, listJSON(o.Kommunenummer), si.Issuer, si.ClientID, si.Audience, si.ClientSecretFile, si.ConsoleGroup, id); err != nil {
 			return err
 		}
 		return w.record(id, store.ActionUpdate, store.EntityOrganisation, id, old, o)
