@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"folkevakt/gateway/freg"
+	"folkevakt/gateway/freg/ident"
 	"folkevakt/store"
 )
 
@@ -64,6 +66,7 @@ func TestPropertyNothingLeaks(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	sent, answered, revealed := 0, 0, 0
+	disclosedIDs := map[string]bool{} // every identity number in any answer
 	work := make(chan int)
 	for w := 0; w < 8; w++ {
 		wg.Add(1)
@@ -171,6 +174,13 @@ func TestPropertyNothingLeaks(t *testing.T) {
 				answered++
 				mu.Unlock()
 				mayReveal := ri.area.ConfidentialAllowed && (reveal || ri.role.GradedAddresses == store.GradedShow)
+				mu.Lock()
+				for _, id := range reIdent.FindAllString(string(r.body), -1) {
+					if ident.Validate(id) == nil {
+						disclosedIDs[id] = true
+					}
+				}
+				mu.Unlock()
 				for i, d := range docs {
 					for k := range topLevel(t, d) {
 						if k != "identifikasjonsnummer" && (!slices.Contains(ri.role.Elements, k) || !slices.Contains(asked, k)) {
@@ -214,7 +224,25 @@ func TestPropertyNothingLeaks(t *testing.T) {
 	if answered < requests/10 || revealed == 0 {
 		t.Fatalf("only %d answered, %d with graded addresses: the property was barely exercised", answered, revealed)
 	}
-	if got := len(f.audit()); got != sent {
+	recs := f.audit()
+	if got := len(recs); got != sent {
 		t.Fatalf("%d audit records for %d requests", got, sent)
 	}
+	// Every person whose identity number left (spouses, parents and other
+	// related persons included) is named in an audit record (issue 12).
+	audited := map[string]bool{}
+	for _, r := range recs {
+		for _, p := range r.Persons {
+			audited[p] = true
+		}
+	}
+	for id := range disclosedIDs {
+		if !audited[id] {
+			t.Fatalf("an identity number left in an answer but is in no audit record")
+		}
+	}
+	t.Logf("%d disclosed identity numbers, all audited", len(disclosedIDs))
 }
+
+// reIdent finds 11-digit runs (identity number candidates) in an answer.
+var reIdent = regexp.MustCompile(`\b[0-9]{11}\b`)
