@@ -108,7 +108,10 @@ func New(o Options) *Server {
 		s.routes(r)
 	}
 	if o.SCIM != nil {
-		r.Any("/scim/*path", gin.WrapH(http.StripPrefix("/scim", s.m.scim(o.SCIM))))
+		scimHandler := gin.WrapH(http.StripPrefix("/scim", s.m.scim(o.SCIM)))
+		// "/scim" itself too, so that it answers a SCIM error, not gin's redirect.
+		r.Any("/scim", scimHandler)
+		r.Any("/scim/*path", scimHandler)
 	}
 	for _, m := range o.Mounts {
 		m(r)

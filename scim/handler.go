@@ -8,6 +8,7 @@
 // The handler expects paths that start with /v2 (elimity strips that prefix
 // itself). The gin router mounts it with
 //
+//	r.Any("/scim", gin.WrapH(http.StripPrefix("/scim", h)))
 //	r.Any("/scim/*path", gin.WrapH(http.StripPrefix("/scim", h)))
 //
 // so that /scim/v2/Users reaches it as /v2/Users.

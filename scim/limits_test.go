@@ -166,8 +166,9 @@ func TestRoutes(t *testing.T) {
 	}
 	// Outside /scim/v2 (the handler also answers without /v2, as Microsoft's
 	// reference service does).
-	r := e.doURL(http.MethodGet, strings.TrimSuffix(e.url, "/v2")+"/nothing")
-	checkError(t, r, http.StatusNotFound, "")
+	for _, url := range []string{strings.TrimSuffix(e.url, "/v2") + "/nothing", strings.TrimSuffix(e.url, "/v2"), e.url, e.url + "/"} {
+		checkError(t, e.doURL(http.MethodGet, url), http.StatusNotFound, "")
+	}
 	if r := e.doURL(http.MethodGet, strings.TrimSuffix(e.url, "/v2")+"/Users/"+uid); r.status != http.StatusOK {
 		t.Errorf("GET /scim/Users/{id}: %d", r.status)
 	}

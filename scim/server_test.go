@@ -54,6 +54,7 @@ func newEnv(t testing.TB, opts ...scim.Option) *env {
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	r.Any("/scim", gin.WrapH(http.StripPrefix("/scim", h)))
 	r.Any("/scim/*path", gin.WrapH(http.StripPrefix("/scim", h)))
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
