@@ -96,7 +96,7 @@ func (h *Handlers) Register(r gin.IRouter) {
 		o, err := h.Service.Copy(c.Request.Context(), who, c.Param("id"))
 		h.reply(c, http.StatusAccepted, o, err)
 	}))
-	r.POST("/register/api/v1/ks/:rolleId/oppvekst", func(c *gin.Context) {
+	oppvekst := func(c *gin.Context) {
 		who, ok := h.Authorize(c, "")
 		if !ok {
 			return
@@ -107,7 +107,11 @@ func (h *Handlers) Register(r gin.IRouter) {
 		}
 		out, err := h.Service.Oppvekst(c.Request.Context(), who, body)
 		h.reply(c, http.StatusOK, out, err)
-	})
+	}
+	r.POST("/register/api/v1/ks/:rolleId/oppvekst", oppvekst)
+	// Fiks's published path; fiksOrgId names the organisation in Fiks,
+	// which here is the caller's own (authentication decides it).
+	r.POST("/folkeregister/api/v1/oppvekst/:fiksOrgId/:rolleId", oppvekst)
 }
 
 func (h *Handlers) lists(fn func(*gin.Context, Caller)) gin.HandlerFunc {
