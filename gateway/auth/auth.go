@@ -85,7 +85,7 @@ type Authenticator struct {
 	cfg       Config
 	tenantsMu sync.Mutex
 	tenants   map[[2]string]*issuer
-	throttle        *throttle
+	throttle  *throttle
 
 	// passwords remembers verified integration passwords: argon2id costs tens
 	// of milliseconds per request otherwise. The key holds the password's
